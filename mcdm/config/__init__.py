@@ -1,1 +1,20 @@
-"""mcdm.config."""
+"""Run configuration: TOML -> validated frozen dataclasses (see :mod:`mcdm.config.load`)."""
+from mcdm.config.load import (
+    DEFAULT_CONFIG_NAME,
+    RunConfig,
+    config_from_dict,
+    config_to_dict,
+    config_to_toml,
+    default_config_text,
+    load_config,
+)
+
+__all__ = [
+    "RunConfig",
+    "load_config",
+    "config_from_dict",
+    "config_to_dict",
+    "config_to_toml",
+    "default_config_text",
+    "DEFAULT_CONFIG_NAME",
+]

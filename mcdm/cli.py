@@ -1,0 +1,131 @@
+"""Command line: ``mcdm run | check | show | config | sites``.
+
+``mcdm run`` with no config runs the built-in default job (printed by ``mcdm config``). Every
+user error ends with a one-line message on stderr and exit status 2, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from mcdm._version import __version__
+from mcdm.errors import McdmError
+
+__all__ = ["main"]
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from mcdm.config import default_config_text, load_config
+    from mcdm.run import run
+
+    cfg = load_config(args.config if args.config else default_config_text())
+    if args.output_dir is not None or args.workers is not None or args.no_progress:
+        from dataclasses import replace
+
+        run_section = cfg.run
+        if args.output_dir is not None:
+            run_section = replace(run_section, output_dir=str(args.output_dir))
+        if args.workers is not None:
+            if args.workers < 1:
+                raise McdmError(f"--workers must be >= 1, got {args.workers}")
+            run_section = replace(run_section, workers=args.workers)
+        output = replace(cfg.output, progress=False) if args.no_progress else cfg.output
+        cfg = replace(cfg, run=run_section, output=output)
+    outdir = run(cfg)
+    print(f"mcdm: results written to {outdir}")
+    summary = outdir / "summary.json"
+    if summary.is_file():
+        print(_format_summary(json.loads(summary.read_text())))
+    return 0
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from mcdm.config import config_to_toml, load_config
+
+    cfg = load_config(args.config)
+    print(f"mcdm: {args.config} is valid (scenario {cfg.run.scenario!r}, site {cfg.site.name!r})")
+    if args.resolved:
+        print(config_to_toml(cfg))
+    return 0
+
+
+def _cmd_config(args: argparse.Namespace) -> int:
+    from mcdm.config import default_config_text
+
+    sys.stdout.write(default_config_text())
+    return 0
+
+
+def _cmd_sites(args: argparse.Namespace) -> int:
+    from mcdm.geometry import library
+
+    print(f"{'site':22s} {'lat [deg]':>10s} {'lon [deg]':>10s} {'depth [km]':>10s}  aliases")
+    for name in library.available("sites"):
+        s = library.load_site(name)
+        print(f"{name:22s} {s.latitude_deg:10.4f} {s.longitude_deg:10.4f} {s.depth_km:10.3f}  {', '.join(s.aliases)}")
+    return 0
+
+
+def _format_summary(summary: dict) -> str:
+    lines = []
+    for key, value in summary.get("headline", {}).items():
+        lines.append(f"  {key}: {value}")
+    return "\n".join(lines)
+
+
+def _cmd_show(args: argparse.Namespace) -> int:
+    path = Path(args.results)
+    summary = path / "summary.json"
+    if not summary.is_file():
+        raise McdmError(f"{str(path)!r} holds no summary.json; give a folder written by 'mcdm run'")
+    data = json.loads(summary.read_text())
+    print(f"run {data.get('name', path.name)!r} ({data.get('scenario', '?')})")
+    print(_format_summary(data))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mcdm", description="Monte Carlo event simulation for dark matter.")
+    parser.add_argument("--version", action="version", version=f"mcdm {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("run", help="run a config (default: the built-in halo-flux job)")
+    p.add_argument("config", nargs="?", help="TOML run configuration (omit for the built-in default)")
+    p.add_argument("--output-dir", type=Path, help="override [run] output_dir")
+    p.add_argument("--workers", type=int, help="override [run] workers (does not change the numbers)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("check", help="validate a config without running it")
+    p.add_argument("config")
+    p.add_argument("--resolved", action="store_true", help="print the config with every default filled in")
+    p.set_defaults(func=_cmd_check)
+
+    p = sub.add_parser("config", help="print the built-in default config")
+    p.set_defaults(func=_cmd_config)
+
+    p = sub.add_parser("sites", help="list the underground sites in the geometry library")
+    p.set_defaults(func=_cmd_sites)
+
+    p = sub.add_parser("show", help="print the summary of a results folder")
+    p.add_argument("results")
+    p.set_defaults(func=_cmd_show)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except McdmError as exc:
+        print(f"mcdm: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("mcdm: interrupted; finished outputs are kept", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,120 @@
+"""TOML -> validated :class:`RunConfig`, and back.
+
+Everything a user can get wrong is caught here, before any work starts: unknown sections or keys,
+missing required keys, wrong types, wrong units, values out of range, unknown sites or Earth
+models. Every such problem raises :class:`~mcdm.errors.ConfigError` naming the field.
+"""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Mapping
+
+import tomli_w
+
+from mcdm.config.fields import build_section, dump_section
+from mcdm.config.schema import (
+    DarkMatterSection,
+    EarthSection,
+    HaloSection,
+    OutputSection,
+    RunSection,
+    SiteSection,
+    TimeSection,
+)
+from mcdm.errors import ConfigError
+
+__all__ = ["RunConfig", "load_config", "config_from_dict", "config_to_dict", "config_to_toml",
+           "default_config_text", "DEFAULT_CONFIG_NAME"]
+
+#: the built-in config `mcdm run` uses when given none
+DEFAULT_CONFIG_NAME = "halo_flux_lngs.toml"
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """A whole, validated run configuration (one frozen section per TOML table)."""
+
+    run: RunSection
+    halo: HaloSection = field(default_factory=HaloSection)
+    dark_matter: DarkMatterSection = field(default_factory=DarkMatterSection)
+    site: SiteSection = field(default_factory=lambda: SiteSection(name="lngs"))
+    earth: EarthSection = field(default_factory=EarthSection)
+    time: TimeSection = field(default_factory=TimeSection)
+    output: OutputSection = field(default_factory=OutputSection)
+
+
+_SECTION_TYPES: dict[str, type] = {
+    "run": RunSection,
+    "halo": HaloSection,
+    "dark_matter": DarkMatterSection,
+    "site": SiteSection,
+    "earth": EarthSection,
+    "time": TimeSection,
+    "output": OutputSection,
+}
+_REQUIRED_SECTIONS = ("run", "site")
+
+
+def config_from_dict(data: Mapping[str, Any]) -> RunConfig:
+    """Validate a parsed TOML document and build the :class:`RunConfig`."""
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"a config must be a table of sections, got {type(data).__name__}")
+    unknown = sorted(set(map(str, data)) - set(_SECTION_TYPES))
+    if unknown:
+        raise ConfigError(f"unknown section(s) {unknown}; allowed: {sorted(_SECTION_TYPES)}")
+    for name in _REQUIRED_SECTIONS:
+        if name not in data:
+            raise ConfigError(f"the config has no [{name}] section, which is required")
+    built = {name: build_section(cls, data.get(name), name) for name, cls in _SECTION_TYPES.items()}
+    cfg = RunConfig(**built)
+    _check_cross_field(cfg)
+    return cfg
+
+
+def _check_cross_field(cfg: RunConfig) -> None:
+    if cfg.halo.v_esc <= cfg.halo.v0:
+        raise ConfigError(
+            f"halo.v_esc = {cfg.halo.v_esc:g} km/s must exceed halo.v0 = {cfg.halo.v0:g} km/s"
+        )
+    if cfg.run.shards > cfg.run.samples:
+        raise ConfigError(
+            f"run.shards = {cfg.run.shards} exceeds run.samples = {cfg.run.samples}; every shard needs a sample"
+        )
+
+
+def load_config(source: str | Path | Mapping[str, Any]) -> RunConfig:
+    """Read a config from a TOML file path, a TOML string or an already-parsed mapping."""
+    if isinstance(source, Mapping):
+        return config_from_dict(source)
+    text: str
+    path = Path(source) if not (isinstance(source, str) and "\n" in source) else None
+    if path is not None:
+        if not path.is_file():
+            raise ConfigError(f"config file {str(path)!r} does not exist")
+        text = path.read_text(encoding="utf-8")
+    else:
+        text = str(source)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        where = f" in {str(path)!r}" if path is not None else ""
+        raise ConfigError(f"not valid TOML{where}: {exc}") from None
+    return config_from_dict(data)
+
+
+def config_to_dict(cfg: RunConfig) -> dict[str, dict[str, Any]]:
+    """The fully resolved config (every default filled in), quantities with units."""
+    return {name: dump_section(getattr(cfg, name)) for name in _SECTION_TYPES}
+
+
+def config_to_toml(cfg: RunConfig) -> str:
+    """The fully resolved config as TOML text; ``load_config(config_to_toml(c)) == c``."""
+    return tomli_w.dumps(config_to_dict(cfg))
+
+
+def default_config_text() -> str:
+    """The text of the built-in default config (the main job)."""
+    return resources.files("mcdm.config").joinpath("defaults", DEFAULT_CONFIG_NAME).read_text(encoding="utf-8")

@@ -1,0 +1,121 @@
+"""The sections of a run configuration, as frozen dataclasses in internal units.
+
+Each field's :class:`~mcdm.config.fields.Spec` says what it accepts; defaults are the seed-004
+conventions (SHM v0 = 220 km/s, v_esc = 550 km/s, rho = 0.3 GeV/cm^3; digest 004 §2.7).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mcdm.config.fields import REQUIRED, spec_field
+
+__all__ = [
+    "RunSection",
+    "HaloSection",
+    "DarkMatterSection",
+    "SiteSection",
+    "EarthSection",
+    "TimeSection",
+    "OutputSection",
+    "SCENARIOS",
+    "site_choices",
+    "earth_choices",
+]
+
+#: scenarios a config may name (the registry of runnable jobs lives in mcdm.run)
+SCENARIOS = ("halo_flux",)
+
+
+def site_choices() -> list[str]:
+    """Site names and aliases in the geometry library."""
+    from mcdm.geometry import library
+
+    names: list[str] = []
+    for name in library.available("sites"):
+        names.append(name)
+        names.extend(library.load_site(name).aliases)
+    return names
+
+
+def earth_choices() -> list[str]:
+    """Earth models in the geometry library."""
+    from mcdm.geometry import library
+
+    return list(library.available("earth"))
+
+
+@dataclass(frozen=True)
+class RunSection:
+    """[run]: what to run, how many samples, how to split them."""
+
+    name: str = spec_field(REQUIRED, "str", doc="run name; outputs go to <output_dir>/<name>/")
+    scenario: str = spec_field(REQUIRED, "str", choices=SCENARIOS, doc="what is simulated")
+    seed: int = spec_field(12345, "int", ge=0, lt=2**63, doc="master seed of the run")
+    samples: int = spec_field(200_000, "int", ge=1, le=10**12, doc="Monte Carlo histories in total")
+    shards: int = spec_field(8, "int", ge=1, le=100_000, doc="independent RNG streams (part of the result)")
+    workers: int = spec_field(1, "int", ge=1, le=1024, doc="processes (does not change the result)")
+    output_dir: str = spec_field("results", "str", doc="folder that receives <name>/")
+
+
+@dataclass(frozen=True)
+class HaloSection:
+    """[halo]: the galactic velocity distribution and the Earth's motion (digest 004 §2.7)."""
+
+    model: str = spec_field("shm", "str", choices=("shm",), doc="Standard Halo Model with a sharp escape cut")
+    v0: float = spec_field(220.0, "quantity", physical_type="speed", unit="km/s", gt=0, le=2000,
+                           doc="most probable speed v0")
+    v_esc: float = spec_field(550.0, "quantity", physical_type="speed", unit="km/s", gt=0, le=5000,
+                              doc="galactic escape speed")
+    rho: float = spec_field(0.3, "quantity", physical_type="energy density", unit="GeV/cm3", gt=0, le=1e3,
+                            doc="local dark-matter density")
+    earth_velocity: str = spec_field("mccabe", "str", choices=("mccabe", "astropy"),
+                                     doc="Earth orbit: McCabe (2014) analytic, or astropy ephemeris")
+    v_lsr: tuple = spec_field((0.0, 220.0, 0.0), "vector", physical_type="speed", unit="km/s", length=3,
+                              doc="local standard of rest (U, V, W)")
+    v_pec: tuple = spec_field((11.1, 12.2, 7.3), "vector", physical_type="speed", unit="km/s", length=3,
+                              doc="solar peculiar velocity (U, V, W)")
+
+
+@dataclass(frozen=True)
+class DarkMatterSection:
+    """[dark_matter]: particle properties."""
+
+    mass: float = spec_field(1000.0, "quantity", physical_type="mass", unit="GeV", gt=0, le=1e30,
+                             doc="dark-matter mass m_chi")
+
+
+@dataclass(frozen=True)
+class SiteSection:
+    """[site]: the underground laboratory (geometry/sites/)."""
+
+    name: str = spec_field(REQUIRED, "str", choices=site_choices, doc="site name or alias, e.g. 'lngs'")
+
+
+@dataclass(frozen=True)
+class EarthSection:
+    """[earth]: the layered Earth model (geometry/earth/)."""
+
+    model: str = spec_field("prem", "str", choices=earth_choices, doc="Earth model")
+    max_shell_thickness: float = spec_field(100.0, "quantity", physical_type="length", unit="km", gt=0,
+                                            le=7000, doc="thickest shell when a smooth profile is discretised")
+
+
+@dataclass(frozen=True)
+class TimeSection:
+    """[time]: the time grid (UTC)."""
+
+    start: str = spec_field("2000-01-01T00:00:00.000", "time", doc="start of the first bin, ISO 8601 UTC")
+    bins: int = spec_field(24, "int", ge=1, le=1_000_000, doc="number of time bins")
+    width: float = spec_field(3600.0, "quantity", physical_type="time", unit="h", gt=0, le=3.2e8,
+                              doc="bin width (solar), or ignored for kind='sidereal' (one sidereal day / bins)")
+    kind: str = spec_field("solar", "str", choices=("solar", "sidereal"), doc="solar hours or sidereal-day bins")
+
+
+@dataclass(frozen=True)
+class OutputSection:
+    """[output]: what is written besides the histograms and the manifest."""
+
+    catalog_events: int = spec_field(2000, "int", ge=0, le=10**8,
+                                     doc="arrivals written to the event catalog (0: no catalog)")
+    plot: bool = spec_field(True, "bool", doc="write PNG figures")
+    progress: bool = spec_field(True, "bool", doc="show a progress bar")

@@ -1,0 +1,33 @@
+"""All seeding of mcdm happens here.
+
+A run's randomness is ``SeedSequence(seed).spawn(n_shards)``: shard k always gets the same stream,
+whichever worker runs it and however many workers there are, so the number of shards is part of
+the result and the number of workers is not (DESIGN.md §3).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["shard_seeds", "shard_generator", "shard_sizes"]
+
+
+def shard_seeds(seed: int, n_shards: int) -> list[np.random.SeedSequence]:
+    """The independent seed sequences of the ``n_shards`` shards of a run with master ``seed``."""
+    if n_shards < 1:
+        raise ValueError(f"n_shards must be >= 1, got {n_shards}")
+    return np.random.SeedSequence(seed).spawn(n_shards)
+
+
+def shard_generator(seed: int, n_shards: int, shard: int) -> np.random.Generator:
+    """The generator of shard ``shard`` (PCG64), identical in every process that asks for it."""
+    if not 0 <= shard < n_shards:
+        raise ValueError(f"shard must be in [0, {n_shards}), got {shard}")
+    return np.random.Generator(np.random.PCG64(shard_seeds(seed, n_shards)[shard]))
+
+
+def shard_sizes(total: int, n_shards: int) -> np.ndarray:
+    """Split ``total`` histories over ``n_shards`` as evenly as possible (first shards get the remainder)."""
+    if total < n_shards:
+        raise ValueError(f"cannot split {total} histories over {n_shards} shards")
+    base, extra = divmod(total, n_shards)
+    return np.array([base + (1 if k < extra else 0) for k in range(n_shards)], dtype=np.int64)

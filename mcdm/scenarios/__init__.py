@@ -1,0 +1,1 @@
+"""Runnable jobs ("scenarios"): each compiles a config into arrays, simulates shards, and reports."""
