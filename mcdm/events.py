@@ -67,7 +67,7 @@ class CatalogError(McdmError, ValueError):
 
 
 def unit_from_name(column: str) -> str:
-    """Unit of a column from its name: declared columns, else the name suffix (``"_km_s"`` -> ``"km/s"``)."""
+    """Unit of a column: declared columns first, else its name suffix (``"_km_s"``: km/s)."""
     known = {**REQUIRED_COLUMNS, **OPTIONAL_COLUMNS}
     if column in known:
         return known[column][1]
@@ -235,7 +235,7 @@ class EventCatalog:
         return {c: self._extra_units.get(c, unit_from_name(c)) for c in self.df.columns}
 
     def times(self) -> Any:
-        """Event times as an astropy ``Time`` (UTC), parsed from ``time_utc`` (microsecond exact)."""
+        """Event times as an astropy ``Time`` (UTC), parsed from ``time_utc`` (to 1 µs)."""
         from astropy.time import Time
 
         _configure_offline()

@@ -83,7 +83,7 @@ def exp_weight(a: float, b: float, inv_ell: float) -> float:
 
 @numba.njit(**JIT)
 def inverse_decay_length(ell: float) -> float:
-    """``1/ell`` [1/km] for a decay length ``ell`` [km]; ``0`` for ``inf``, ``nan`` unless ``ell > 0``."""
+    """``1/ell`` [1/km] for a decay length ``ell`` [km]; 0 for ``inf``, nan unless ``ell > 0``."""
     if ell > 0.0:
         return 1.0 / ell
     return math.nan

@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from mcdm.config import RunConfig
-from mcdm.constants import C_KM_S
+from mcdm.constants import C_KM_S, SIDEREAL_DAY_S
 from mcdm.units import KM_TO_CM
 
 __all__ = ["HaloFluxJob", "ShardSums", "compile_job", "simulate_shard", "CHUNK"]
@@ -89,9 +89,8 @@ def compile_job(cfg: RunConfig) -> tuple[HaloFluxJob, dict[str, Any]]:
     site = library.load_site(cfg.site.name)
     earth = library.load_earth(cfg.earth.model)
     shells = earth.compile(max_shell_thickness_km=cfg.earth.max_shell_thickness)
-    grid = TimeGrid.from_config(
-        start=cfg.time.start, bins=cfg.time.bins, width_s=cfg.time.width, kind=cfg.time.kind
-    )
+    width = cfg.time.width if cfg.time.kind == "solar" else SIDEREAL_DAY_S / cfg.time.bins
+    grid = TimeGrid(start=cfg.time.start, bin_width=width, n_bins=cfg.time.bins, kind=cfg.time.kind)
     centres = grid.centres
     u_e = earth_velocity(centres, model=cfg.halo.earth_velocity, v_lsr=cfg.halo.v_lsr, v_pec=cfg.halo.v_pec)
     rot = galactic_to_enu_matrices(centres, site.latitude_deg, site.longitude_deg)

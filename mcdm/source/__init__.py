@@ -5,7 +5,13 @@ import, so nothing is downloaded at run time.
 """
 from __future__ import annotations
 
-from mcdm.source.earth_velocity import EARTH_VELOCITY_MODELS, V_LSR, V_PEC, days_since_j2000, earth_velocity
+from mcdm.source.earth_velocity import (
+    EARTH_VELOCITY_MODELS,
+    V_LSR,
+    V_PEC,
+    days_since_j2000,
+    earth_velocity,
+)
 from mcdm.source.frames import (
     altaz_of_galactic_vectors,
     enu_to_altaz,

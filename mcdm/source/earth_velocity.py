@@ -57,7 +57,11 @@ def _mccabe_orbit(n: np.ndarray) -> np.ndarray:
     omega = np.radians(282.932 + 0.0000471 * n)
     lam = np.radians(280.460 + 0.9856474 * n)
     eps_x = np.stack(
-        [0.054876 - 0.024232 * t_cent, -0.494109 - 0.002689 * t_cent, 0.867666 + 0.000001546 * t_cent],
+        [
+            0.054876 - 0.024232 * t_cent,
+            -0.494109 - 0.002689 * t_cent,
+            0.867666 + 0.000001546 * t_cent,
+        ],
         axis=-1,
     )
     eps_y = np.stack(
@@ -85,7 +89,9 @@ def _vector(value: Sequence[float], field: str) -> np.ndarray:
     try:
         v = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
-        raise ConfigError(f"{field}: expected three speeds (U, V, W) in km/s, got {value!r}") from None
+        raise ConfigError(
+            f"{field}: expected three speeds (U, V, W) in km/s, got {value!r}"
+        ) from None
     if v.shape != (3,) or not np.all(np.isfinite(v)):
         raise ConfigError(f"{field}: expected three finite speeds (U, V, W) in km/s, got {value!r}")
     return v
@@ -117,7 +123,8 @@ def earth_velocity(
     """
     if model not in EARTH_VELOCITY_MODELS:
         raise ConfigError(
-            f"earth_velocity.model: unknown model {model!r}; choose one of {list(EARTH_VELOCITY_MODELS)}"
+            f"earth_velocity.model: unknown model {model!r}; "
+            f"choose one of {list(EARTH_VELOCITY_MODELS)}"
         )
     base = _vector(v_lsr, "v_lsr") + _vector(v_pec, "v_pec")
     t = _as_times(times)

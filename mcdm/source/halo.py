@@ -51,7 +51,8 @@ class StandardHaloModel:
     def __post_init__(self) -> None:
         for name in ("v0", "v_esc", "rho_chi"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
+            real = (int, float, np.integer, np.floating)
+            if isinstance(value, bool) or not isinstance(value, real):
                 raise ConfigError(f"halo.{name}: expected a number, got {value!r}")
             if not math.isfinite(value):
                 raise ConfigError(f"halo.{name}: {value!r} is not finite")

@@ -34,7 +34,8 @@ def _parse_time(value: Any, field: str):
         t = Time(value, scale="utc")
     except (ValueError, TypeError) as exc:
         raise ConfigError(
-            f"{field}: cannot read {value!r} as a UTC time (write e.g. '2000-01-01T00:00:00'): {exc}"
+            f"{field}: cannot read {value!r} as a UTC time "
+            f"(write e.g. '2000-01-01T00:00:00'): {exc}"
         ) from None
     if not t.isscalar:
         raise ConfigError(f"{field}: expected a single time, got {value!r}")
@@ -65,13 +66,21 @@ class TimeGrid:
     def __post_init__(self) -> None:
         object.__setattr__(self, "start", _parse_time(self.start, "time.start"))
         if self.kind not in TIME_GRID_KINDS:
-            raise ConfigError(f"time.kind: unknown kind {self.kind!r}; choose one of {list(TIME_GRID_KINDS)}")
-        width = float(self.bin_width)
+            raise ConfigError(
+                f"time.kind: unknown kind {self.kind!r}; choose one of {list(TIME_GRID_KINDS)}"
+            )
+        try:
+            width = float(self.bin_width)
+        except (TypeError, ValueError):
+            width = math.nan
         if not (math.isfinite(width) and width > 0.0):
-            raise ConfigError(f"time.bin_width: must be a finite duration > 0 s, got {self.bin_width!r}")
+            raise ConfigError(
+                f"time.bin_width: must be a finite duration > 0 s, got {self.bin_width!r}"
+            )
         object.__setattr__(self, "bin_width", width)
-        if isinstance(self.n_bins, bool) or not isinstance(self.n_bins, (int, np.integer)) or self.n_bins < 1:
-            raise ConfigError(f"time.bins: number of bins must be an integer >= 1, got {self.n_bins!r}")
+        n = self.n_bins
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise ConfigError(f"time.bins: number of bins must be an integer >= 1, got {n!r}")
         object.__setattr__(self, "n_bins", int(self.n_bins))
 
     @classmethod
@@ -98,7 +107,9 @@ class TimeGrid:
             Day length divided into ``bins``: 86400 s or 86164.0905 s.
         """
         if kind not in TIME_GRID_KINDS:
-            raise ConfigError(f"time.kind: unknown kind {kind!r}; choose one of {list(TIME_GRID_KINDS)}")
+            raise ConfigError(
+                f"time.kind: unknown kind {kind!r}; choose one of {list(TIME_GRID_KINDS)}"
+            )
         if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)) or bins < 1:
             raise ConfigError(f"time.bins: bins per day must be an integer >= 1, got {bins!r}")
         t0 = _parse_time(start, "time.start")

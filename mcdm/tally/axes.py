@@ -1,9 +1,10 @@
 """Factories of named, unit-labelled boost-histogram axes for tallies.
 
-Every axis carries ``metadata = {"name": ..., "label": ..., "unit": ...}`` so a :class:`~mcdm.tally.Tally`
-can refer to it by name (``"time"``, ``"hour"``, ``"sidereal_phase"``, ``"energy"``, ``"isotope"``,
-``"layer"``), plots can label it and tables can put its unit in a column name. ``unit`` is an
-astropy-parsable string, or ``""`` for dimensionless and categorical axes.
+Every axis carries ``metadata = {"name": ..., "label": ..., "unit": ...}`` so a
+:class:`~mcdm.tally.Tally` can refer to it by name (``"time"``, ``"hour"``, ``"sidereal_phase"``,
+``"energy"``, ``"isotope"``, ``"layer"``), plots can label it and tables can put its unit in a
+column name. ``unit`` is an astropy-parsable string, or ``""`` for dimensionless and categorical
+axes.
 
 Examples
 --------
@@ -48,7 +49,7 @@ def make_metadata(name: str, label: str, unit: str = "") -> dict[str, str]:
 
 
 def axis_metadata(axis: Any) -> dict[str, str]:
-    """Metadata dict of ``axis``; axes built outside mcdm get ``{"name": "", "label": "", "unit": ""}``."""
+    """Metadata dict of ``axis``; missing entries (axes built outside mcdm) are ``""``."""
     meta = getattr(axis, "metadata", None)
     if not isinstance(meta, dict):
         meta = {}
@@ -84,7 +85,8 @@ def _positive_int(n: Any, field: str) -> int:
     return int(n)
 
 
-def variable_axis(edges: Sequence[float], name: str, label: str, unit: str = "") -> bh.axis.Variable:
+def variable_axis(edges: Sequence[float], name: str, label: str,
+                  unit: str = "") -> bh.axis.Variable:
     """Axis with arbitrary increasing bin ``edges`` [``unit``], with under/overflow bins."""
     return bh.axis.Variable(_edges(edges, f"{name} axis edges"),
                             metadata=make_metadata(name, label, unit))
@@ -151,10 +153,10 @@ def energy_axis(edges: Any, unit: str = "keV") -> bh.axis.Variable:
 
 
 def isotope_axis(names: Iterable[str]) -> bh.axis.StrCategory:
-    """Category axis of target isotopes (e.g. ``["O16", "Si28", "Fe56"]``); others go to overflow."""
+    """Category axis of target isotopes (``["O16", "Si28", ...]``); others go to overflow."""
     return category_axis(names, "isotope", "Isotope")
 
 
 def layer_axis(names: Iterable[str]) -> bh.axis.StrCategory:
-    """Category axis of geometry layers (e.g. ``["core", "mantle", "crust"]``); others go to overflow."""
+    """Category axis of geometry layers (``["core", "mantle", ...]``); others go to overflow."""
     return category_axis(names, "layer", "Layer")

@@ -83,7 +83,7 @@ class Tally:
     @classmethod
     def from_histogram(cls, hist: bh.Histogram, *, quantity: str = "weight", unit: str = "",
                        n_histories: int = 0, copy: bool = True) -> Tally:
-        """Wrap an existing boost-histogram with ``Weight`` storage (copied unless ``copy=False``)."""
+        """Wrap a boost-histogram with ``Weight`` storage (copied unless ``copy=False``)."""
         if not isinstance(hist, bh.Histogram) or hist.storage_type is not bh.storage.Weight:
             msg = (f"a Tally needs a boost_histogram.Histogram with Weight storage, got "
                    f"{type(hist).__name__} with {getattr(hist, 'storage_type', None)}")
@@ -246,9 +246,9 @@ class Tally:
         if isinstance(other, (int, float)) and other == 0:  # support builtin sum()
             return self.copy()
         self._check_compatible(other)
+        n = self.n_histories + other.n_histories
         return Tally.from_histogram(self._hist + other._hist, quantity=self.quantity,
-                                    unit=self.unit, n_histories=self.n_histories + other.n_histories,
-                                    copy=False)
+                                    unit=self.unit, n_histories=n, copy=False)
 
     __radd__ = __add__
 
@@ -272,7 +272,7 @@ class Tally:
         return total
 
     def scaled(self, factor: float, unit: str | None = None) -> Tally:
-        """Copy with weights multiplied by ``factor`` (Σw·f, Σw²·f²), optionally relabelled ``unit``."""
+        """Copy with weights times ``factor`` (Σw·f, Σw²·f²), optionally relabelled ``unit``."""
         f = float(factor)
         return Tally.from_histogram(self._hist * f, quantity=self.quantity,
                                     unit=self.unit if unit is None else unit,

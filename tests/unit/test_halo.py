@@ -67,7 +67,7 @@ def test_speed_pdf_support_and_array_shape():
 @pytest.mark.parametrize("u", [1e-7, 30.0, 232.0, 248.3, 600.0])
 @pytest.mark.parametrize("v", [1.0, 150.0, 300.0, 330.0, 500.0, 700.0, 790.0, 1200.0])
 def test_lab_speed_pdf_matches_angle_quadrature(u, v):
-    """Closed-form lab speed pdf (McCabe 2010 App. A with escape cut) vs numerical angle integral."""
+    """Closed-form lab speed pdf (McCabe 2010 App. A, escape cut) vs numerical angle integral."""
     expected = _lab_pdf_quad(v, u, SHM, SHM.norm)
     assert SHM.lab_speed_pdf(v, u) == pytest.approx(expected, rel=1e-8, abs=1e-16)
 
