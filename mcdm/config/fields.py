@@ -180,25 +180,30 @@ def _parse_vector(raw: Any, spec: Spec, where: str) -> tuple[float, ...]:
 
 
 def _parse_time(raw: Any, where: str) -> str:
+    import datetime as _dt
+    import warnings
+
     from astropy.time import Time
+    from mcdm.source.iers import configure_offline, ut1_table_span
 
+    if isinstance(raw, (_dt.datetime, _dt.date)):  # tomllib gives datetime objects for bare TOML dates
+        raw = raw.isoformat()
     if not isinstance(raw, str):
-        # tomllib gives datetime objects for bare TOML dates
-        import datetime as _dt
-
-        if isinstance(raw, (_dt.datetime, _dt.date)):
-            raw = raw.isoformat()
-        else:
-            raise ConfigError(f"{where} must be an ISO 8601 UTC time such as '2000-01-01T00:00:00', got {raw!r}")
-    try:
-        t = Time(raw, scale="utc")
-        iso = t.isot
-    except (ValueError, TypeError):
-        raise ConfigError(f"{where} = {raw!r} is not an ISO 8601 time such as '2000-01-01T00:00:00'") from None
-    if not (1973 <= t.datetime.year <= 2035):
-        raise ConfigError(
-            f"{where} = {raw!r} is outside 1973-2035, the span of the offline Earth-rotation (IERS) tables"
-        )
+        raise ConfigError(f"{where} must be an ISO 8601 UTC time such as '2000-01-01T00:00:00', got {raw!r}")
+    configure_offline()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ERFA's "dubious year" is reported below as a range error
+        try:
+            t = Time(raw, scale="utc", format="isot")
+            iso = t.isot
+        except (ValueError, TypeError):
+            raise ConfigError(f"{where} = {raw!r} is not an ISO 8601 time such as '2000-01-01T00:00:00'") from None
+        first, last = ut1_table_span()
+        if not first <= t.mjd <= last:
+            raise ConfigError(
+                f"{where} = {raw!r} is outside the span of the offline Earth-rotation (IERS) tables "
+                f"shipped with astropy-iers-data (MJD {first:.0f} to {last:.0f})"
+            )
     return iso
 
 

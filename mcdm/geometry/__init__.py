@@ -4,6 +4,7 @@ The data live in the top-level ``geometry/`` folder (TOML only); :mod:`mcdm.geom
 finds and loads them into the frozen dataclasses defined here, which compile to plain arrays
 (:class:`CompiledShells`, :class:`CompiledSlabs`) for the kernels. Units: km, g/cm^3, km^-3.
 """
+
 from __future__ import annotations
 
 from mcdm.geometry.atmosphere import Atmosphere, AtmosphereLayer, CompiledSlabs

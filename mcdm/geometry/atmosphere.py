@@ -12,6 +12,7 @@ and 33b); the density follows from the ideal-gas law with the mean molar mass of
 Altitudes given to the public methods are geometric heights above sea level ``z`` [km]; they are
 converted with ``H = r0 z / (r0 + z)`` (Eq. 18), r0 = 6356.766 km.
 """
+
 from __future__ import annotations
 
 import math
@@ -76,7 +77,9 @@ class AtmosphereLayer:
             if not math.isfinite(value):
                 raise GeometryError(f"atmosphere layer {name} = {value!r} is not finite")
         if self.base_temperature <= 0:
-            raise GeometryError(f"atmosphere layer base_temperature = {self.base_temperature} K must be > 0")
+            raise GeometryError(
+                f"atmosphere layer base_temperature = {self.base_temperature} K must be > 0"
+            )
 
 
 @dataclass(frozen=True)
@@ -116,20 +119,26 @@ class Atmosphere:
             raise GeometryError(f"atmosphere {self.name!r}: no layers")
         if layers[0].base_altitude != 0.0:
             raise GeometryError(
-                f"atmosphere {self.name!r}: the first layer starts at {layers[0].base_altitude} km'; it must start at 0"
+                f"atmosphere {self.name!r}: the first layer starts at "
+                f"{layers[0].base_altitude} km'; it must start at 0"
             )
         for below, above in zip(layers[:-1], layers[1:]):
             if not above.base_altitude > below.base_altitude:
                 raise GeometryError(
-                    f"atmosphere {self.name!r}: base altitudes must ascend, got {below.base_altitude} then "
+                    f"atmosphere {self.name!r}: base altitudes must ascend, got "
+                    f"{below.base_altitude} then "
                     f"{above.base_altitude} km'"
                 )
         for name in ("top", "surface_pressure", "g0", "molar_mass", "gas_constant", "earth_radius"):
             value = getattr(self, name)
             if not (math.isfinite(value) and value > 0):
-                raise GeometryError(f"atmosphere {self.name!r}: {name} = {value!r} must be finite and > 0")
+                raise GeometryError(
+                    f"atmosphere {self.name!r}: {name} = {value!r} must be finite and > 0"
+                )
         if self.geopotential(self.top) <= layers[-1].base_altitude:
-            raise GeometryError(f"atmosphere {self.name!r}: top = {self.top} km lies below the last layer base")
+            raise GeometryError(
+                f"atmosphere {self.name!r}: top = {self.top} km lies below the last layer base"
+            )
         pressures = [self.surface_pressure]
         for below, above in zip(layers[:-1], layers[1:]):
             pressures.append(self._layer_pressure(below, pressures[-1], above.base_altitude))
@@ -138,17 +147,29 @@ class Atmosphere:
     # -- state variables ------------------------------------------------------------------------
     def geopotential(self, z: float | np.ndarray) -> float | np.ndarray:
         """Geopotential altitude H [km'] of geometric altitude ``z`` [km] (US 1976 Eq. 18)."""
-        return self.earth_radius * np.asarray(z, dtype=float) / (self.earth_radius + np.asarray(z, dtype=float))
+        return (
+            self.earth_radius
+            * np.asarray(z, dtype=float)
+            / (self.earth_radius + np.asarray(z, dtype=float))
+        )
 
     def _exponent(self, lapse_km: float) -> float:
         # g0 M0 / (R* L) with L in K/m
         return self.g0 * self.molar_mass / (self.gas_constant * lapse_km * 1.0e-3)
 
-    def _layer_pressure(self, layer: AtmosphereLayer, p_base: float, h: np.ndarray | float) -> np.ndarray | float:
+    def _layer_pressure(
+        self, layer: AtmosphereLayer, p_base: float, h: np.ndarray | float
+    ) -> np.ndarray | float:
         dh = np.asarray(h, dtype=float) - layer.base_altitude
         if layer.lapse_rate == 0.0:
             # US 1976 Eq. (33b)
-            return p_base * np.exp(-self.g0 * self.molar_mass * dh * 1.0e3 / (self.gas_constant * layer.base_temperature))
+            return p_base * np.exp(
+                -self.g0
+                * self.molar_mass
+                * dh
+                * 1.0e3
+                / (self.gas_constant * layer.base_temperature)
+            )
         temperature = layer.base_temperature + layer.lapse_rate * dh
         # US 1976 Eq. (33a)
         return p_base * (layer.base_temperature / temperature) ** self._exponent(layer.lapse_rate)
@@ -157,7 +178,8 @@ class Atmosphere:
         bad = (z < 0.0) | (z > self.top) | ~np.isfinite(z)
         if np.any(bad):
             raise GeometryError(
-                f"altitude {z[bad][0]!r} km is outside the atmosphere {self.name!r}; allowed [0, {self.top}] km"
+                f"altitude {z[bad][0]!r} km is outside the atmosphere {self.name!r}; allowed "
+                f"[0, {self.top}] km"
             )
 
     def _state(self, z: float | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -171,7 +193,9 @@ class Atmosphere:
         for i in np.unique(idx):
             sel = idx == i
             layer = self.layers[i]
-            temperature[sel] = layer.base_temperature + layer.lapse_rate * (h[sel] - layer.base_altitude)
+            temperature[sel] = layer.base_temperature + layer.lapse_rate * (
+                h[sel] - layer.base_altitude
+            )
             pressure[sel] = self._layer_pressure(layer, self._base_pressures[i], h[sel])
         return temperature, pressure
 
@@ -235,7 +259,11 @@ class Atmosphere:
         if n_slabs is not None and max_thickness_km is not None:
             raise GeometryError("give n_slabs or max_thickness_km, not both")
         if n_slabs is None:
-            max_t = DEFAULT_MAX_SLAB_THICKNESS_KM if max_thickness_km is None else float(max_thickness_km)
+            max_t = (
+                DEFAULT_MAX_SLAB_THICKNESS_KM
+                if max_thickness_km is None
+                else float(max_thickness_km)
+            )
             if not max_t > 0:
                 raise GeometryError(f"max_thickness_km = {max_thickness_km!r} must be > 0")
             n_slabs = max(1, math.ceil(self.top / max_t - 1e-12))
@@ -251,7 +279,8 @@ class Atmosphere:
             missing = [n for n in columns if n not in per_density]
             if missing:
                 raise DataLibraryError(
-                    f"nuclides {missing} are not in atmosphere {self.name!r}; available: {list(per_density)}"
+                    f"nuclides {missing} are not in atmosphere {self.name!r}; available: "
+                    f"{list(per_density)}"
                 )
         number = rho[:, None] * np.array([per_density[n] for n in columns])[None, :]
         return CompiledSlabs(edges, rho, number.reshape(len(rho), len(columns)), columns)

@@ -1,4 +1,5 @@
 """Spherically symmetric Earth models and their compilation to piecewise-constant shells."""
+
 from __future__ import annotations
 
 import math
@@ -12,7 +13,12 @@ from mcdm.errors import DataLibraryError, GeometryError
 from mcdm.geometry.layer import Layer, SphericalShell
 from mcdm.geometry.nuclide import NuclideTable, nuclide_name, split_nuclide
 
-__all__ = ["EarthModel", "CompiledShells", "DEFAULT_MAX_SHELL_THICKNESS_KM", "CONTIGUITY_TOLERANCE_KM"]
+__all__ = [
+    "EarthModel",
+    "CompiledShells",
+    "DEFAULT_MAX_SHELL_THICKNESS_KM",
+    "CONTIGUITY_TOLERANCE_KM",
+]
 
 #: default thickest shell [km] when a smooth density profile is discretised
 DEFAULT_MAX_SHELL_THICKNESS_KM = 100.0
@@ -81,7 +87,8 @@ class EarthModel:
         for i, layer in enumerate(layers):
             if not isinstance(layer.shape, SphericalShell):
                 raise GeometryError(
-                    f"Earth model {self.name!r}: layer {layer.name!r} must be a SphericalShell, got {layer.shape!r}"
+                    f"Earth model {self.name!r}: layer {layer.name!r} must be a "
+                    f"SphericalShell, got {layer.shape!r}"
                 )
         if abs(layers[0].shape.r_inner) > CONTIGUITY_TOLERANCE_KM:
             raise GeometryError(
@@ -93,9 +100,11 @@ class EarthModel:
             if abs(gap) > CONTIGUITY_TOLERANCE_KM:
                 kind = "gap" if gap > 0 else "overlap"
                 raise GeometryError(
-                    f"Earth model {self.name!r}: {kind} of {abs(gap):g} km between layer {below.name!r} "
+                    f"Earth model {self.name!r}: {kind} of {abs(gap):g} km between layer "
+                    f"{below.name!r} "
                     f"(r_outer = {below.shape.r_outer} km) and layer {above.name!r} "
-                    f"(r_inner = {above.shape.r_inner} km); layers must be contiguous, inner to outer"
+                    f"(r_inner = {above.shape.r_inner} km); layers must be contiguous, inner "
+                    "to outer"
                 )
 
     @property
@@ -113,12 +122,16 @@ class EarthModel:
         for layer in self.layers:
             if layer.name == name:
                 return layer
-        raise DataLibraryError(f"Earth model {self.name!r} has no layer {name!r}; layers: {list(self.layer_names)}")
+        raise DataLibraryError(
+            f"Earth model {self.name!r} has no layer {name!r}; layers: {list(self.layer_names)}"
+        )
 
     def layer_at(self, r: float) -> Layer:
         """The layer containing radius ``r`` [km] (the surface r = radius belongs to the outermost)."""
         if not (0.0 <= r <= self.radius):
-            raise GeometryError(f"radius {r!r} km is outside the Earth model {self.name!r} [0, {self.radius}] km")
+            raise GeometryError(
+                f"radius {r!r} km is outside the Earth model {self.name!r} [0, {self.radius}] km"
+            )
         for layer in self.layers:
             if layer.shape.contains(r):
                 return layer
@@ -168,7 +181,11 @@ class EarthModel:
         CompiledShells; each shell's density is the exact mass average of the profile over it
         (r^2-weighted), so the compiled Earth has exactly the model's mass.
         """
-        max_t = DEFAULT_MAX_SHELL_THICKNESS_KM if max_shell_thickness_km is None else float(max_shell_thickness_km)
+        max_t = (
+            DEFAULT_MAX_SHELL_THICKNESS_KM
+            if max_shell_thickness_km is None
+            else float(max_shell_thickness_km)
+        )
         if not max_t > 0:
             raise GeometryError(f"max_shell_thickness_km = {max_shell_thickness_km!r} must be > 0")
         present = self.available_nuclides(table)
@@ -179,7 +196,8 @@ class EarthModel:
             missing = [n for n in columns if n not in present]
             if missing:
                 raise DataLibraryError(
-                    f"nuclides {missing} are not in Earth model {self.name!r}; available: {list(present)}"
+                    f"nuclides {missing} are not in Earth model {self.name!r}; available: "
+                    f"{list(present)}"
                 )
         col = {name: j for j, name in enumerate(columns)}
         radii, rho, n_rows, index = [], [], [], []
@@ -193,7 +211,11 @@ class EarthModel:
             for lo, hi in layer.split(max_t):
                 mean = layer.mean_density(lo, hi)
                 row = np.zeros(len(columns))
-                source = explicit if explicit is not None else {k: v * mean for k, v in per_density.items()}
+                source = (
+                    explicit
+                    if explicit is not None
+                    else {k: v * mean for k, v in per_density.items()}
+                )
                 for name, value in source.items():
                     if name in col:
                         row[col[name]] = value

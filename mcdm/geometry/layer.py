@@ -5,6 +5,7 @@ overburden or atmosphere) filled with a :class:`~mcdm.geometry.material.Material
 that is either constant or a polynomial in ``x = r / scale`` (PREM's form). A layer may instead
 carry its own nuclide number densities (seed 004's Table 2), which then replace the material's.
 """
+
 from __future__ import annotations
 
 import math
@@ -154,7 +155,9 @@ class PolynomialDensity:
     scale: float
 
     def __post_init__(self) -> None:
-        coeffs = tuple(_finite(c, f"density polynomial c{k}") for k, c in enumerate(self.coefficients))
+        coeffs = tuple(
+            _finite(c, f"density polynomial c{k}") for k, c in enumerate(self.coefficients)
+        )
         if not coeffs:
             raise GeometryError("density polynomial: give at least the constant coefficient")
         scale = _finite(self.scale, "normalising radius")
@@ -179,13 +182,19 @@ class PolynomialDensity:
         ``int rho r^2 dr / int r^2 dr``; the integral of each monomial is done in closed form.
         """
         a = self.scale
-        num = sum(c * (r2 ** (k + 3) - r1 ** (k + 3)) / ((k + 3) * a**k) for k, c in enumerate(self.coefficients))
+        num = sum(
+            c * (r2 ** (k + 3) - r1 ** (k + 3)) / ((k + 3) * a**k)
+            for k, c in enumerate(self.coefficients)
+        )
         return num / ((r2**3 - r1**3) / 3.0)
 
     def slab_mean(self, z1: float, z2: float) -> float:
         """Exact thickness-averaged density over z1..z2 [km] (variable z/scale) -> [g/cm^3]."""
         a = self.scale
-        num = sum(c * (z2 ** (k + 1) - z1 ** (k + 1)) / ((k + 1) * a**k) for k, c in enumerate(self.coefficients))
+        num = sum(
+            c * (z2 ** (k + 1) - z1 ** (k + 1)) / ((k + 1) * a**k)
+            for k, c in enumerate(self.coefficients)
+        )
         return num / (z2 - z1)
 
 
@@ -214,9 +223,13 @@ class Layer:
 
     def __post_init__(self) -> None:
         if not isinstance(self.shape, (SphericalShell, Slab)):
-            raise GeometryError(f"layer {self.name!r}: shape must be a SphericalShell or Slab, got {self.shape!r}")
+            raise GeometryError(
+                f"layer {self.name!r}: shape must be a SphericalShell or Slab, got {self.shape!r}"
+            )
         if self.material is None and self.number_densities is None:
-            raise GeometryError(f"layer {self.name!r}: give a material or explicit number_densities")
+            raise GeometryError(
+                f"layer {self.name!r}: give a material or explicit number_densities"
+            )
         if self.number_densities is not None:
             checked = {}
             for key, value in self.number_densities.items():
@@ -244,7 +257,9 @@ class Layer:
         Not defined for a layer with explicit ``number_densities`` (raises GeometryError).
         """
         if self.material is None:
-            raise GeometryError(f"layer {self.name!r} has explicit number densities and no material")
+            raise GeometryError(
+                f"layer {self.name!r} has explicit number densities and no material"
+            )
         return self.material.with_density(1.0).number_densities(table)
 
     def split(self, max_thickness: float | None) -> Sequence[tuple[float, float]]:

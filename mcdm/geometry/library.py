@@ -11,6 +11,7 @@ the layout of each kind is described in ``geometry/README.md``. Bad data raises
 :class:`~mcdm.errors.GeometryError` naming the file and the field; an unknown name raises
 :class:`~mcdm.errors.DataLibraryError` listing the known ones.
 """
+
 from __future__ import annotations
 
 import os
@@ -88,11 +89,17 @@ def entry_path(kind: str, name: str | os.PathLike) -> Path:
     text = os.fspath(name)
     if text.endswith(".toml") or os.sep in text or "/" in text:
         path = Path(text).expanduser()
-        candidates = [path] if path.is_absolute() else [path, geometry_root() / path, geometry_root() / kind / path]
+        candidates = (
+            [path]
+            if path.is_absolute()
+            else [path, geometry_root() / path, geometry_root() / kind / path]
+        )
         for candidate in candidates:
             if candidate.is_file():
                 return candidate
-        raise DataLibraryError(f"{kind} file {text!r} not found (looked in {[str(c) for c in candidates]})")
+        raise DataLibraryError(
+            f"{kind} file {text!r} not found (looked in {[str(c) for c in candidates]})"
+        )
     path = geometry_root() / kind / f"{text}.toml"
     if not path.is_file():
         raise DataLibraryError(f"unknown {kind} entry {text!r}; known: {available(kind)}")
@@ -108,11 +115,15 @@ def read_entry(path: Path) -> dict[str, Any]:
         raise GeometryError(f"{path}: not valid TOML ({err})") from None
     meta = data.get("meta")
     if not isinstance(meta, dict):
-        raise GeometryError(f"{path}: missing [meta] table (format_version, source, citation, notes)")
+        raise GeometryError(
+            f"{path}: missing [meta] table (format_version, source, citation, notes)"
+        )
     _check_keys(path, meta, _META_KEYS, "meta", required=_META_KEYS)
     version = meta["format_version"]
     if version != FORMAT_VERSION or isinstance(version, bool):
-        raise GeometryError(f"{path}: meta.format_version = {version!r}; this mcdm reads version {FORMAT_VERSION}")
+        raise GeometryError(
+            f"{path}: meta.format_version = {version!r}; this mcdm reads version {FORMAT_VERSION}"
+        )
     for key in ("source", "citation", "notes"):
         if not isinstance(meta[key], str) or not meta[key].strip():
             raise GeometryError(f"{path}: meta.{key} must be a non-empty string")
@@ -132,17 +143,23 @@ def load_file(path: str | os.PathLike) -> Any:
         "nuclides": load_nuclides,
     }
     if kind not in loaders:
-        raise DataLibraryError(f"{path}: its folder {kind!r} is not a library kind; known: {list(KINDS)}")
+        raise DataLibraryError(
+            f"{path}: its folder {kind!r} is not a library kind; known: {list(KINDS)}"
+        )
     return loaders[kind](path)
 
 
 # -- field helpers -------------------------------------------------------------------------------
-def _check_keys(path: Path, table: Any, allowed: set[str], where: str, required: set[str] = frozenset()) -> None:
+def _check_keys(
+    path: Path, table: Any, allowed: set[str], where: str, required: set[str] = frozenset()
+) -> None:
     if not isinstance(table, dict):
         raise GeometryError(f"{path}: {where} must be a table, got {table!r}")
     unknown = sorted(set(table) - set(allowed))
     if unknown:
-        raise GeometryError(f"{path}: unknown keys {unknown} in {where}; allowed: {sorted(allowed)}")
+        raise GeometryError(
+            f"{path}: unknown keys {unknown} in {where}; allowed: {sorted(allowed)}"
+        )
     missing = sorted(set(required) - set(table))
     if missing:
         raise GeometryError(f"{path}: {where} is missing the keys {missing}")
@@ -161,7 +178,9 @@ def _quantity(path: Path, value: Any, unit: str, where: str) -> float:
     import astropy.units as u
 
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        raise GeometryError(f"{path}: {where} = {value!r} has no unit; write {{value = {value}, unit = \"{unit}\"}}")
+        raise GeometryError(
+            f'{path}: {where} = {value!r} has no unit; write {{value = {value}, unit = "{unit}"}}'
+        )
     try:
         q = parse_quantity(value, where)
         return float(q.to_value(u.Unit(unit)))
@@ -204,15 +223,22 @@ def _parse_nuclides(path: Path):
     elements = {}
     for symbol, entry in _table(path, data, "elements").items():
         where = f"elements.{symbol}"
-        _check_keys(path, entry, {"Z", "atomic_weight", "isotopes"}, where, required={"Z", "isotopes"})
+        _check_keys(
+            path, entry, {"Z", "atomic_weight", "isotopes"}, where, required={"Z", "isotopes"}
+        )
         z = entry["Z"]
         if isinstance(z, bool) or not isinstance(z, int) or not 1 <= z <= 118:
             raise GeometryError(f"{path}: {where}.Z = {z!r} must be an integer in [1, 118]")
         isotopes = []
         for k, iso in enumerate(entry["isotopes"]):
             w = f"{where}.isotopes[{k}]"
-            _check_keys(path, iso, {"A", "abundance", "mass", "spin_parity", "magnetic_moment"}, w,
-                        required={"A", "abundance", "mass"})
+            _check_keys(
+                path,
+                iso,
+                {"A", "abundance", "mass", "spin_parity", "magnetic_moment"},
+                w,
+                required={"A", "abundance", "mass"},
+            )
             a = iso["A"]
             if isinstance(a, bool) or not isinstance(a, int) or a < z:
                 raise GeometryError(f"{path}: {w}.A = {a!r} must be an integer >= Z = {z}")
@@ -220,23 +246,54 @@ def _parse_nuclides(path: Path):
             if not isinstance(abundance, (int, float)) or not 0.0 <= abundance <= 1.0:
                 raise GeometryError(f"{path}: {w}.abundance = {abundance!r} must be in [0, 1]")
             if not isinstance(mass, (int, float)) or not 0.5 * a < mass < 1.5 * a:
-                raise GeometryError(f"{path}: {w}.mass = {mass!r} u is not a plausible mass for A = {a}")
+                raise GeometryError(
+                    f"{path}: {w}.mass = {mass!r} u is not a plausible mass for A = {a}"
+                )
             spin, parity = _spin_parity(path, iso.get("spin_parity"), f"{w}.spin_parity")
             moment = iso.get("magnetic_moment")
-            if moment is not None and (isinstance(moment, bool) or not isinstance(moment, (int, float))):
-                raise GeometryError(f"{path}: {w}.magnetic_moment = {moment!r} must be a number [nuclear magnetons]")
-            isotopes.append(Nuclide(f"{symbol}{a}", symbol, z, a, float(mass), float(abundance), spin, parity,
-                                    None if moment is None else float(moment)))
+            if moment is not None and (
+                isinstance(moment, bool) or not isinstance(moment, (int, float))
+            ):
+                raise GeometryError(
+                    f"{path}: {w}.magnetic_moment = {moment!r} must be a number [nuclear magnetons]"
+                )
+            isotopes.append(
+                Nuclide(
+                    f"{symbol}{a}",
+                    symbol,
+                    z,
+                    a,
+                    float(mass),
+                    float(abundance),
+                    spin,
+                    parity,
+                    None if moment is None else float(moment),
+                )
+            )
         total = sum(n.abundance for n in isotopes)
         if abs(total - 1.0) > 1.0e-3:
-            raise GeometryError(f"{path}: {where} isotope abundances sum to {total:.6g}, not 1 (tolerance 1e-3)")
+            raise GeometryError(
+                f"{path}: {where} isotope abundances sum to {total:.6g}, not 1 (tolerance 1e-3)"
+            )
         isotopes = [
-            Nuclide(n.name, n.element, n.Z, n.A, n.mass_u, n.abundance / total, n.spin, n.parity, n.magnetic_moment)
+            Nuclide(
+                n.name,
+                n.element,
+                n.Z,
+                n.A,
+                n.mass_u,
+                n.abundance / total,
+                n.spin,
+                n.parity,
+                n.magnetic_moment,
+            )
             for n in sorted(isotopes, key=lambda n: n.A)
         ]
         weight = entry.get("atomic_weight")
         mean = sum(n.abundance * n.mass_u for n in isotopes)
-        elements[symbol] = Element(symbol, z, float(weight) if weight is not None else mean, tuple(isotopes))
+        elements[symbol] = Element(
+            symbol, z, float(weight) if weight is not None else mean, tuple(isotopes)
+        )
     return NuclideTable(path.stem, elements)
 
 
@@ -246,13 +303,19 @@ def _spin_parity(path: Path, text: Any, where: str) -> tuple[float, int]:
     if text is None:
         return float("nan"), 0
     if not isinstance(text, str) or len(text) < 2 or text[-1] not in "+-":
-        raise GeometryError(f"{path}: {where} = {text!r}; write spin then parity, e.g. '5/2+' or '0+'")
+        raise GeometryError(
+            f"{path}: {where} = {text!r}; write spin then parity, e.g. '5/2+' or '0+'"
+        )
     try:
         spin = Fraction(text[:-1])
     except ValueError:
-        raise GeometryError(f"{path}: {where} = {text!r}; the spin must be an integer or half-integer") from None
+        raise GeometryError(
+            f"{path}: {where} = {text!r}; the spin must be an integer or half-integer"
+        ) from None
     if spin < 0 or (2 * spin).denominator != 1:
-        raise GeometryError(f"{path}: {where} = {text!r}; the spin must be a non-negative (half-)integer")
+        raise GeometryError(
+            f"{path}: {where} = {text!r}; the spin must be a non-negative (half-)integer"
+        )
     return float(spin), 1 if text[-1] == "+" else -1
 
 
@@ -264,14 +327,23 @@ def load_material(name: str | os.PathLike):
     data = read_entry(path)
     _check_keys(path, data, {"meta", "material"}, "the file", required={"meta", "material"})
     table = _table(path, data, "material")
-    _check_keys(path, table, {"density", "composition", "oxide_wt_percent", "basis"}, "material",
-                required={"density", "composition"})
+    _check_keys(
+        path,
+        table,
+        {"density", "composition", "oxide_wt_percent", "basis"},
+        "material",
+        required={"density", "composition"},
+    )
     if table.get("basis", "mass") != "mass":
-        raise GeometryError(f"{path}: material.basis = {table['basis']!r}; only 'mass' fractions are supported")
+        raise GeometryError(
+            f"{path}: material.basis = {table['basis']!r}; only 'mass' fractions are supported"
+        )
     density = _quantity(path, table["density"], "g/cm3", "material.density")
     composition = table["composition"]
     if not isinstance(composition, dict):
-        raise GeometryError(f"{path}: material.composition must be a table of element = mass fraction")
+        raise GeometryError(
+            f"{path}: material.composition must be a table of element = mass fraction"
+        )
     try:
         material = Material(path.stem, density, dict(composition), _reference(data))
         _validate_composition_keys(material)
@@ -299,7 +371,9 @@ def load_overburden(name: str | os.PathLike):
     _check_keys(path, table, {"kind", "material"}, "overburden", required={"kind", "material"})
     material = load_material(_string(path, table, "material", "overburden"))
     try:
-        return Overburden(path.stem, _string(path, table, "kind", "overburden"), material, _reference(data))
+        return Overburden(
+            path.stem, _string(path, table, "kind", "overburden"), material, _reference(data)
+        )
     except McdmError as err:
         raise _wrap(path, err, "overburden") from None
 
@@ -329,20 +403,35 @@ def load_site(name: str | os.PathLike):
         if stem is None:
             known = available("sites")
             aliases = sorted(k for k, v in index.items() if k != v.lower())
-            raise DataLibraryError(f"unknown site {text!r}; known sites: {known} (aliases: {aliases})")
+            raise DataLibraryError(
+                f"unknown site {text!r}; known sites: {known} (aliases: {aliases})"
+            )
         path = geometry_root() / "sites" / f"{stem}.toml"
     data = read_entry(path)
     _check_keys(path, data, {"meta", "site"}, "the file", required={"meta", "site"})
     table = _table(path, data, "site")
-    allowed = {"label", "latitude", "longitude", "depth", "water_equivalent_depth", "overburden", "aliases"}
-    _check_keys(path, table, allowed, "site", required={"latitude", "longitude", "depth", "overburden"})
+    allowed = {
+        "label",
+        "latitude",
+        "longitude",
+        "depth",
+        "water_equivalent_depth",
+        "overburden",
+        "aliases",
+    }
+    _check_keys(
+        path, table, allowed, "site", required={"latitude", "longitude", "depth", "overburden"}
+    )
     aliases = table.get("aliases", [])
     if not isinstance(aliases, list) or not all(isinstance(a, str) and a for a in aliases):
-        raise GeometryError(f"{path}: site.aliases must be a list of non-empty strings, got {aliases!r}")
+        raise GeometryError(
+            f"{path}: site.aliases must be a list of non-empty strings, got {aliases!r}"
+        )
     overburden = _string(path, table, "overburden", "site")
     if overburden not in available("overburden"):
         raise GeometryError(
-            f"{path}: site.overburden = {overburden!r} is not in the library; known: {available('overburden')}"
+            f"{path}: site.overburden = {overburden!r} is not in the library; known: "
+            f"{available('overburden')}"
         )
     wed = table.get("water_equivalent_depth")
     try:
@@ -354,7 +443,9 @@ def load_site(name: str | os.PathLike):
             overburden=overburden,
             reference=_reference(data),
             aliases=tuple(aliases),
-            water_equivalent_km=None if wed is None else _quantity(path, wed, "km", "site.water_equivalent_depth"),
+            water_equivalent_km=(
+                None if wed is None else _quantity(path, wed, "km", "site.water_equivalent_depth")
+            ),
             label=str(table.get("label", path.stem)),
         )
     except GeometryError as err:
@@ -369,12 +460,28 @@ def load_atmosphere(name: str | os.PathLike):
 
     path = entry_path("atmosphere", name)
     data = read_entry(path)
-    _check_keys(path, data, {"meta", "atmosphere", "layer"}, "the file", required={"meta", "atmosphere", "layer"})
+    _check_keys(
+        path,
+        data,
+        {"meta", "atmosphere", "layer"},
+        "the file",
+        required={"meta", "atmosphere", "layer"},
+    )
     table = _table(path, data, "atmosphere")
-    units = {"top": "km", "surface_pressure": "Pa", "g0": "m / s2", "molar_mass": "kg / mol",
-             "gas_constant": "J / (mol K)", "earth_radius": "km"}
-    _check_keys(path, table, set(units) | {"material"}, "atmosphere", required=set(units) | {"material"})
-    values = {key: _quantity(path, table[key], unit, f"atmosphere.{key}") for key, unit in units.items()}
+    units = {
+        "top": "km",
+        "surface_pressure": "Pa",
+        "g0": "m / s2",
+        "molar_mass": "kg / mol",
+        "gas_constant": "J / (mol K)",
+        "earth_radius": "km",
+    }
+    _check_keys(
+        path, table, set(units) | {"material"}, "atmosphere", required=set(units) | {"material"}
+    )
+    values = {
+        key: _quantity(path, table[key], unit, f"atmosphere.{key}") for key, unit in units.items()
+    }
     layers = []
     if not isinstance(data["layer"], list) or not data["layer"]:
         raise GeometryError(f"{path}: give the layers as [[layer]] tables")
@@ -383,16 +490,20 @@ def load_atmosphere(name: str | os.PathLike):
         keys = {"base_altitude", "base_temperature", "lapse_rate"}
         _check_keys(path, entry, keys | {"name"}, w, required=keys)
         try:
-            layers.append(AtmosphereLayer(
-                _quantity(path, entry["base_altitude"], "km", f"{w}.base_altitude"),
-                _quantity(path, entry["base_temperature"], "K", f"{w}.base_temperature"),
-                _quantity(path, entry["lapse_rate"], "K / km", f"{w}.lapse_rate"),
-            ))
+            layers.append(
+                AtmosphereLayer(
+                    _quantity(path, entry["base_altitude"], "km", f"{w}.base_altitude"),
+                    _quantity(path, entry["base_temperature"], "K", f"{w}.base_temperature"),
+                    _quantity(path, entry["lapse_rate"], "K / km", f"{w}.lapse_rate"),
+                )
+            )
         except McdmError as err:
             raise _wrap(path, err, w) from None
     material = load_material(_string(path, table, "material", "atmosphere"))
     try:
-        return Atmosphere(path.stem, tuple(layers), material=material, reference=_reference(data), **values)
+        return Atmosphere(
+            path.stem, tuple(layers), material=material, reference=_reference(data), **values
+        )
     except McdmError as err:
         raise _wrap(path, err, "atmosphere") from None
 

@@ -1,4 +1,5 @@
 """Materials: a mass density and an elemental composition by mass (``geometry/materials/*.toml``)."""
+
 from __future__ import annotations
 
 import math
@@ -22,14 +23,21 @@ def _check_fractions(values: dict[str, float], what: str) -> dict[str, float]:
     if not values:
         raise GeometryError(f"{what}: empty; give at least one element with its mass fraction")
     for key, value in values.items():
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not math.isfinite(value)
+        ):
             raise GeometryError(f"{what}.{key}: fraction must be a finite number, got {value!r}")
         if value < 0:
-            raise GeometryError(f"{what}.{key}: fraction {value!r} is negative; allowed range [0, 1]")
+            raise GeometryError(
+                f"{what}.{key}: fraction {value!r} is negative; allowed range [0, 1]"
+            )
     total = math.fsum(values.values())
     if abs(total - 1.0) > FRACTION_TOLERANCE:
         raise GeometryError(
-            f"{what}: fractions sum to {total:.6g}, not 1 (allowed tolerance {FRACTION_TOLERANCE:g})"
+            f"{what}: fractions sum to {total:.6g}, not 1 (allowed tolerance "
+            f"{FRACTION_TOLERANCE:g})"
         )
     return {key: float(value) / total for key, value in values.items()}
 

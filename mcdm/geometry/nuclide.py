@@ -3,6 +3,7 @@
 A nuclide is named by its element symbol and mass number, ``"Al27"``; :func:`nuclide_name`
 also accepts ``"27Al"``, ``"Al-27"`` and ``"al27"`` and returns the canonical spelling.
 """
+
 from __future__ import annotations
 
 import re
@@ -32,7 +33,8 @@ def split_nuclide(name: str) -> tuple[str, int]:
         m = _MASS_FIRST.match(text)
         if not m:
             raise DataLibraryError(
-                f"cannot read {name!r} as a nuclide; write element symbol and mass number, e.g. 'Al27' or '27Al'"
+                f"cannot read {name!r} as a nuclide; write element symbol and mass number, "
+                "e.g. 'Al27' or '27Al'"
             )
         mass, symbol = m.group(1), m.group(2)
     return symbol.capitalize(), int(mass)
@@ -131,7 +133,8 @@ class NuclideTable:
             return self.elements[key]
         except KeyError:
             raise DataLibraryError(
-                f"element {symbol!r} is not in the nuclide table {self.name!r}; known: {sorted(self.elements)}"
+                f"element {symbol!r} is not in the nuclide table {self.name!r}; known: "
+                f"{sorted(self.elements)}"
             ) from None
 
     def nuclide(self, name: str) -> Nuclide:
@@ -142,7 +145,8 @@ class NuclideTable:
                 return nuc
         known = [n.name for n in self.element(symbol).isotopes]
         raise DataLibraryError(
-            f"nuclide {name!r} is not a natural isotope in the table {self.name!r}; known {symbol} isotopes: {known}"
+            f"nuclide {name!r} is not a natural isotope in the table {self.name!r}; known "
+            f"{symbol} isotopes: {known}"
         )
 
     def __contains__(self, name: object) -> bool:

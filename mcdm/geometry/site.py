@@ -1,4 +1,5 @@
 """Underground sites and their rock overburden (``geometry/sites``, ``geometry/overburden``)."""
+
 from __future__ import annotations
 
 import math
@@ -35,7 +36,9 @@ class Overburden:
 
     def __post_init__(self) -> None:
         if self.kind not in self.KINDS:
-            raise GeometryError(f"overburden {self.name!r}: kind {self.kind!r} is not one of {list(self.KINDS)}")
+            raise GeometryError(
+                f"overburden {self.name!r}: kind {self.kind!r} is not one of {list(self.KINDS)}"
+            )
 
     def column_density(self, depth_km: float) -> float:
         """Vertical column of rock above a depth ``depth_km`` [km] -> [g/cm^2]."""
@@ -51,7 +54,12 @@ class Overburden:
         """The overburden as a :class:`Layer` on the Slab z = -depth..0 [km] (z = height above the site's surface)."""
         if not depth_km > 0:
             raise GeometryError(f"depth {depth_km!r} km must be > 0 to build an overburden slab")
-        return Layer(self.name, Slab(-float(depth_km), 0.0), self.material, ConstantDensity(self.material.density))
+        return Layer(
+            self.name,
+            Slab(-float(depth_km), 0.0),
+            self.material,
+            ConstantDensity(self.material.density),
+        )
 
 
 @dataclass(frozen=True)
@@ -91,14 +99,19 @@ class Site:
             ok = math.isfinite(value) and lo <= value and (value <= hi if closed else value < hi)
             if not ok:
                 bracket = "]" if closed else ")"
-                raise GeometryError(f"site {self.name!r}: {name} = {value!r} outside [{lo:g}, {hi:g}{bracket}")
+                raise GeometryError(
+                    f"site {self.name!r}: {name} = {value!r} outside [{lo:g}, {hi:g}{bracket}"
+                )
         if not (math.isfinite(self.depth_km) and self.depth_km >= 0):
-            raise GeometryError(f"site {self.name!r}: depth_km = {self.depth_km!r} must be finite and >= 0")
+            raise GeometryError(
+                f"site {self.name!r}: depth_km = {self.depth_km!r} must be finite and >= 0"
+            )
         if self.water_equivalent_km is not None and not (
             math.isfinite(self.water_equivalent_km) and self.water_equivalent_km >= 0
         ):
             raise GeometryError(
-                f"site {self.name!r}: water_equivalent_km = {self.water_equivalent_km!r} must be finite and >= 0"
+                f"site {self.name!r}: water_equivalent_km = {self.water_equivalent_km!r} must "
+                "be finite and >= 0"
             )
         object.__setattr__(self, "aliases", tuple(self.aliases))
 
@@ -124,7 +137,10 @@ class Site:
         """
         radius = float(getattr(earth, "radius", earth))
         if self.depth_km >= radius:
-            raise GeometryError(f"site {self.name!r}: depth {self.depth_km} km is not inside an Earth of radius {radius} km")
+            raise GeometryError(
+                f"site {self.name!r}: depth {self.depth_km} km is not inside an Earth of "
+                f"radius {radius} km"
+            )
         return radius - self.depth_km
 
     def position(self, earth) -> np.ndarray:
@@ -134,7 +150,9 @@ class Site:
         """
         r = self.detector_radius(earth)
         lat, lon = self.latitude, self.longitude
-        return r * np.array([math.cos(lat) * math.cos(lon), math.cos(lat) * math.sin(lon), math.sin(lat)])
+        return r * np.array(
+            [math.cos(lat) * math.cos(lon), math.cos(lat) * math.sin(lon), math.sin(lat)]
+        )
 
     def to_earth_location(self):
         """The site as an :class:`astropy.coordinates.EarthLocation` (WGS84 geodetic, height = -depth).
@@ -149,5 +167,7 @@ class Site:
         from astropy.coordinates import EarthLocation
 
         return EarthLocation.from_geodetic(
-            lon=self.longitude_deg * u.deg, lat=self.latitude_deg * u.deg, height=-self.depth_km * u.km
+            lon=self.longitude_deg * u.deg,
+            lat=self.latitude_deg * u.deg,
+            height=-self.depth_km * u.km,
         )

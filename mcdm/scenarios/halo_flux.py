@@ -46,7 +46,7 @@ class HaloFluxJob(NamedTuple):
     outer_radii: np.ndarray  # (m,) [km]
     mass_density: np.ndarray  # (m,) [g/cm^3]
     bin_edges_mjd: np.ndarray  # (T+1,) UTC MJD
-    catalog_per_bin: int  # arrivals per (shard, bin) kept for the catalog
+    catalog_quota: np.ndarray  # (S, T) arrivals kept for the catalog per shard and bin
 
 
 @dataclass
@@ -95,10 +95,9 @@ def compile_job(cfg: RunConfig) -> tuple[HaloFluxJob, dict[str, Any]]:
     u_e = earth_velocity(centres, model=cfg.halo.earth_velocity, v_lsr=cfg.halo.v_lsr, v_pec=cfg.halo.v_pec)
     rot = galactic_to_enu_matrices(centres, site.latitude_deg, site.longitude_deg)
     r_det = site.detector_radius(earth)
-    n_bins = cfg.time.bins
-    per_bin = 0
-    if cfg.output.catalog_events > 0:
-        per_bin = int(np.ceil(cfg.output.catalog_events / (n_bins * cfg.run.shards)))
+    n_cells = cfg.run.shards * cfg.time.bins
+    base, extra = divmod(cfg.output.catalog_events, n_cells)
+    quota = (base + (np.arange(n_cells) < extra)).reshape(cfg.run.shards, cfg.time.bins).astype(np.int64)
     job = HaloFluxJob(
         seed=cfg.run.seed,
         n_shards=cfg.run.shards,
@@ -113,7 +112,7 @@ def compile_job(cfg: RunConfig) -> tuple[HaloFluxJob, dict[str, Any]]:
         outer_radii=np.ascontiguousarray(shells.outer_radii, dtype=float),
         mass_density=np.ascontiguousarray(shells.mass_density, dtype=float),
         bin_edges_mjd=np.asarray(grid.edges.mjd, dtype=float),
-        catalog_per_bin=per_bin,
+        catalog_quota=quota,
     )
     context = {"halo": halo, "site": site, "earth": earth, "grid": grid}
     return job, context
@@ -168,7 +167,7 @@ def simulate_shard(job: HaloFluxJob, shard: int) -> ShardSums:
             sums["b2"][b] += (flux_col * flux_col).sum()
             sums["ab"][b] += (speed * flux_col).sum()
             sums["path"][b] += (speed * path).sum()
-            want = job.catalog_per_bin - kept[b]
+            want = job.catalog_quota[shard, b] - kept[b]
             if want > 0:
                 accepted = np.flatnonzero(u_accept[b] * v_max[b] < speed)[:want]
                 kept[b] += accepted.size
@@ -238,7 +237,7 @@ def report(cfg: RunConfig, job: HaloFluxJob, context: dict[str, Any], total: Sha
     outdir = Path(outdir)
     est = per_bin_estimates(job, total)
     halo = context["halo"]
-    analytic = np.array([halo.flux(job.mass, u) for u in job.u_earth])  # n_chi <|v - u_E|>, quadrature
+    analytic = np.array([halo.flux(job.mass, float(np.linalg.norm(u))) for u in job.u_earth])  # n<|v|>, quadrature
     written: list[str] = []
 
     s = flux_scale(job, total.n)

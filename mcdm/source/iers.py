@@ -51,3 +51,19 @@ def configure_offline(degraded_accuracy: str | None = None) -> None:
         iers.conf.iers_degraded_accuracy = degraded_accuracy
     iers.conf.auto_download = False
     iers.conf.auto_max_age = None
+
+
+def ut1_table_span() -> tuple[float, float]:
+    """First and last UTC MJD [d] of the bundled Earth-orientation table (definitive + predicted).
+
+    Outside this span astropy silently holds UT1-UTC at its last value (with ``auto_max_age =
+    None``), so callers that need the real Earth rotation check times against it.
+    """
+    from astropy.utils import iers
+
+    configure_offline()
+    table = iers.earth_orientation_table.get()
+    mjd = table["MJD"]
+    return float(mjd[0].value if hasattr(mjd[0], "value") else mjd[0]), float(
+        mjd[-1].value if hasattr(mjd[-1], "value") else mjd[-1]
+    )
