@@ -98,6 +98,9 @@ class EarthSection:
     model: str = spec_field("prem", "str", choices=earth_choices, doc="Earth model")
     max_shell_thickness: float = spec_field(100.0, "quantity", physical_type="length", unit="km", gt=0,
                                             le=7000, doc="thickest shell when a smooth profile is discretised")
+    ocean: str = spec_field("crust", "str", choices=("crust", "water"),
+                            doc="PREM's 3 km ocean: 'crust' (land sites) or 'water' (as published); "
+                                "ignored by models without an ocean")
 
 
 @dataclass(frozen=True)

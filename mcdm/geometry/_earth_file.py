@@ -1,4 +1,4 @@
-"""Parse a ``geometry/earth/*.toml`` file into an :class:`~mcdm.geometry.earth.EarthModel` (private)."""
+"""Parse a ``geometry/earth/*.toml`` file into an :class:`~mcdm.geometry.earth.EarthModel`."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ _OVERRIDE_KEYS = {"material", "density"}
 
 
 def build_earth(path: Path, data: dict[str, Any], options: dict[str, str]):
-    """Build the Earth model of file ``path`` (already parsed into ``data``) with ``options`` chosen."""
+    """Build the Earth model of ``path`` (parsed into ``data``) with ``options`` chosen."""
     from mcdm.geometry.earth import EarthModel
 
     _check_keys(

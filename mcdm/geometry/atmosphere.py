@@ -222,7 +222,7 @@ class Atmosphere:
 
     # -- integrals and compilation --------------------------------------------------------------
     def _mean_density(self, z1: float, z2: float) -> float:
-        """Thickness-averaged density over z1..z2 [km] -> [g/cm^3] (32-point Gauss-Legendre per layer)."""
+        """Thickness-averaged density over z1..z2 [km] -> [g/cm^3] (32-point Gauss-Legendre)."""
         # split at layer bases (in geometric altitude) so that each piece is smooth
         r0 = self.earth_radius
         cuts = [r0 * layer.base_altitude / (r0 - layer.base_altitude) for layer in self.layers[1:]]
@@ -234,7 +234,7 @@ class Atmosphere:
         return total / (z2 - z1)
 
     def column_density(self, z_low: float = 0.0, z_high: float | None = None) -> float:
-        """Vertical column between geometric altitudes ``z_low`` and ``z_high`` (default top) [g/cm^2]."""
+        """Column between altitudes ``z_low`` and ``z_high`` (default top) [km] -> [g/cm^2]."""
         z_high = self.top if z_high is None else z_high
         if z_high <= z_low:
             return 0.0

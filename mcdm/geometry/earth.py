@@ -30,8 +30,8 @@ CONTIGUITY_TOLERANCE_KM = 1.0e-6
 class CompiledShells(NamedTuple):
     """Piecewise-constant concentric shells, ready for the ray kernels (plain arrays).
 
-    Shell ``i`` spans ``outer_radii[i-1] <= r < outer_radii[i]`` (``outer_radii[-1]`` = Earth radius;
-    the innermost shell starts at r = 0).
+    Shell ``i`` spans ``outer_radii[i-1] <= r < outer_radii[i]``; ``outer_radii[-1]`` is the
+    Earth radius and the innermost shell starts at r = 0.
 
     Attributes
     ----------
@@ -127,7 +127,7 @@ class EarthModel:
         )
 
     def layer_at(self, r: float) -> Layer:
-        """The layer containing radius ``r`` [km] (the surface r = radius belongs to the outermost)."""
+        """The layer containing radius ``r`` [km] (the surface belongs to the outermost layer)."""
         if not (0.0 <= r <= self.radius):
             raise GeometryError(
                 f"radius {r!r} km is outside the Earth model {self.name!r} [0, {self.radius}] km"

@@ -207,7 +207,7 @@ def _wrap(path: Path, err: McdmError, where: str) -> GeometryError:
 
 # -- loaders -------------------------------------------------------------------------------------
 def load_nuclides(name: str | os.PathLike = "natural_abundances"):
-    """The natural-abundance table :class:`~mcdm.geometry.nuclide.NuclideTable` (cached per file)."""
+    """The natural-abundance :class:`~mcdm.geometry.nuclide.NuclideTable` (cached per file)."""
     path = entry_path("nuclides", name)
     key = (str(path.resolve()), path.stat().st_mtime_ns)
     if key not in _NUCLIDE_CACHE:
@@ -320,7 +320,7 @@ def _spin_parity(path: Path, text: Any, where: str) -> tuple[float, int]:
 
 
 def load_material(name: str | os.PathLike):
-    """The material ``name`` from ``geometry/materials`` as a :class:`~mcdm.geometry.material.Material`."""
+    """The material ``name`` as a :class:`~mcdm.geometry.material.Material`."""
     from mcdm.geometry.material import Material
 
     path = entry_path("materials", name)
@@ -361,7 +361,7 @@ def _validate_composition_keys(material) -> None:
 
 
 def load_overburden(name: str | os.PathLike):
-    """The overburden ``name`` from ``geometry/overburden`` (:class:`~mcdm.geometry.site.Overburden`)."""
+    """The overburden ``name`` as an :class:`~mcdm.geometry.site.Overburden`."""
     from mcdm.geometry.site import Overburden
 
     path = entry_path("overburden", name)
@@ -455,7 +455,7 @@ def load_site(name: str | os.PathLike):
 
 
 def load_atmosphere(name: str | os.PathLike):
-    """The atmosphere ``name`` from ``geometry/atmosphere`` (:class:`~mcdm.geometry.atmosphere.Atmosphere`)."""
+    """The atmosphere ``name`` (``geometry/atmosphere``) as an :class:`~.atmosphere.Atmosphere`."""
     from mcdm.geometry.atmosphere import Atmosphere, AtmosphereLayer
 
     path = entry_path("atmosphere", name)
@@ -509,7 +509,7 @@ def load_atmosphere(name: str | os.PathLike):
 
 
 def load_earth(name: str | os.PathLike, **options: str):
-    """The Earth model ``name`` from ``geometry/earth`` as an :class:`~mcdm.geometry.earth.EarthModel`.
+    """The Earth model ``name`` (``geometry/earth``) as an :class:`~mcdm.geometry.earth.EarthModel`.
 
     Keyword arguments choose the model's documented options, e.g.
     ``load_earth("prem", ocean="crust")`` replaces PREM's 3 km ocean by crust.

@@ -1,4 +1,4 @@
-"""Materials: a mass density and an elemental composition by mass (``geometry/materials/*.toml``)."""
+"""Materials: a mass density and an elemental composition by mass (``geometry/materials``)."""
 
 from __future__ import annotations
 

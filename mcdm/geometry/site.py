@@ -22,7 +22,7 @@ class Overburden:
     Parameters
     ----------
     name : str -- library name (``"standard_rock"``)
-    kind : str -- ``"flat"``: a horizontal slab of uniform ``material`` from the site up to the surface
+    kind : str -- ``"flat"``: a horizontal slab of uniform ``material`` from the site upwards
     material : Material -- the rock, at its own density [g/cm^3]
     reference : str
     """
@@ -51,7 +51,7 @@ class Overburden:
         return self.column_density(depth_km) / KM_TO_CM
 
     def layer(self, depth_km: float) -> Layer:
-        """The overburden as a :class:`Layer` on the Slab z = -depth..0 [km] (z = height above the site's surface)."""
+        """The overburden as a :class:`Layer` on the Slab z = -depth..0 [km]."""
         if not depth_km > 0:
             raise GeometryError(f"depth {depth_km!r} km must be > 0 to build an overburden slab")
         return Layer(
@@ -127,7 +127,7 @@ class Site:
 
     @property
     def colatitude(self) -> float:
-        """Polar angle from the north pole [rad] (seed 004's code uses theta = 90 deg - latitude)."""
+        """Polar angle from the north pole, 90 deg - latitude [rad] (seed 004's code uses it)."""
         return math.radians(90.0 - self.latitude_deg)
 
     def detector_radius(self, earth) -> float:
@@ -155,7 +155,7 @@ class Site:
         )
 
     def to_earth_location(self):
-        """The site as an :class:`astropy.coordinates.EarthLocation` (WGS84 geodetic, height = -depth).
+        """The site as an astropy ``EarthLocation`` (WGS84 geodetic, height = -depth).
 
         The height is the depth below the reference ellipsoid, matching the spherical model
         ``R_E - depth``; the surface elevation of the mountain above the lab is not included.

@@ -87,7 +87,7 @@ def compile_job(cfg: RunConfig) -> tuple[HaloFluxJob, dict[str, Any]]:
 
     halo = StandardHaloModel(v0=cfg.halo.v0, v_esc=cfg.halo.v_esc, rho_chi=cfg.halo.rho)
     site = library.load_site(cfg.site.name)
-    earth = library.load_earth(cfg.earth.model)
+    earth = library.load_earth(cfg.earth.model, **earth_options(cfg))
     shells = earth.compile(max_shell_thickness_km=cfg.earth.max_shell_thickness)
     width = cfg.time.width if cfg.time.kind == "solar" else SIDEREAL_DAY_S / cfg.time.bins
     grid = TimeGrid(start=cfg.time.start, bin_width=width, n_bins=cfg.time.bins, kind=cfg.time.kind)
@@ -116,6 +116,14 @@ def compile_job(cfg: RunConfig) -> tuple[HaloFluxJob, dict[str, Any]]:
     )
     context = {"halo": halo, "site": site, "earth": earth, "grid": grid}
     return job, context
+
+
+def earth_options(cfg: RunConfig) -> dict[str, str]:
+    """The [earth] options that the chosen model declares (e.g. PREM's ``ocean``)."""
+    from mcdm.geometry import library
+
+    declared = library.read_entry(library.entry_path("earth", cfg.earth.model)).get("options", {})
+    return {"ocean": cfg.earth.ocean} if "ocean" in declared else {}
 
 
 def _empty_arrivals() -> dict[str, np.ndarray]:
