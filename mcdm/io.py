@@ -32,6 +32,7 @@ __all__ = [
     "atomic_write_text",
     "atomic_write_json",
     "to_jsonable",
+    "markdown_table",
 ]
 
 
@@ -231,3 +232,14 @@ def atomic_write_json(
     text = json.dumps(to_jsonable(obj), indent=indent, sort_keys=sort_keys)
     return atomic_write_text(path, text + "\n")
 
+
+
+def markdown_table(header: list[str], rows: list[list[Any]]) -> str:
+    """A GitHub-flavoured Markdown table (cells converted with ``str``, pipes escaped)."""
+
+    def cell(x: Any) -> str:
+        return str(x).replace("|", "\\|")
+
+    lines = ["| " + " | ".join(cell(h) for h in header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(cell(x) for x in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["shard_seeds", "shard_generator", "shard_sizes"]
+__all__ = ["shard_seeds", "shard_generator", "shard_streams", "shard_sizes"]
 
 
 def shard_seeds(seed: int, n_shards: int) -> list[np.random.SeedSequence]:
@@ -23,6 +23,18 @@ def shard_generator(seed: int, n_shards: int, shard: int) -> np.random.Generator
     if not 0 <= shard < n_shards:
         raise ValueError(f"shard must be in [0, {n_shards}), got {shard}")
     return np.random.Generator(np.random.PCG64(shard_seeds(seed, n_shards)[shard]))
+
+
+def shard_streams(seed: int, n_shards: int, shard: int, n_streams: int) -> list[np.random.Generator]:
+    """``n_streams`` independent generators of shard ``shard`` (children of its seed sequence).
+
+    Separate streams keep one use of randomness (e.g. sampling a catalog) from shifting another
+    (e.g. the physics draws) when an output option changes.
+    """
+    if not 0 <= shard < n_shards:
+        raise ValueError(f"shard must be in [0, {n_shards}), got {shard}")
+    children = shard_seeds(seed, n_shards)[shard].spawn(n_streams)
+    return [np.random.Generator(np.random.PCG64(child)) for child in children]
 
 
 def shard_sizes(total: int, n_shards: int) -> np.ndarray:

@@ -126,29 +126,44 @@ def earth_options(cfg: RunConfig) -> dict[str, str]:
     return {"ocean": cfg.earth.ocean} if "ocean" in declared else {}
 
 
-def _empty_arrivals() -> dict[str, np.ndarray]:
+_ARRIVAL_KEYS = ("time_mjd", "speed_km_s", "alt_deg", "az_deg", "column_g_cm2", "path_km")
+
+
+def _arrival_record(time_mjd, speed, upstream, column, path) -> dict[str, np.ndarray]:
+    """Catalog columns of kept arrivals; ``upstream`` is the ENU unit vector toward their origin."""
     return {
-        "time_mjd": np.empty(0),
-        "speed_km_s": np.empty(0),
-        "alt_deg": np.empty(0),
-        "az_deg": np.empty(0),
-        "column_g_cm2": np.empty(0),
-        "path_km": np.empty(0),
+        "time_mjd": time_mjd,
+        "speed_km_s": speed,
+        "alt_deg": np.degrees(np.arcsin(np.clip(upstream[:, 2], -1.0, 1.0))),
+        "az_deg": np.degrees(np.arctan2(upstream[:, 0], upstream[:, 1])) % 360.0,  # from North through East
+        "column_g_cm2": column,
+        "path_km": path,
     }
+
+
+def _accumulate(sums: dict[str, np.ndarray], b: int, speed, column, path) -> None:
+    """Add one chunk's moment sums for time bin ``b`` (see :class:`ShardSums`)."""
+    flux_col = speed * column
+    sums["a"][b] += speed.sum()
+    sums["a2"][b] += (speed * speed).sum()
+    sums["b"][b] += flux_col.sum()
+    sums["b2"][b] += (flux_col * flux_col).sum()
+    sums["ab"][b] += (speed * flux_col).sum()
+    sums["path"][b] += (speed * path).sum()
 
 
 def simulate_shard(job: HaloFluxJob, shard: int) -> ShardSums:
     """Score shard ``shard`` of the job: moment sums per time bin plus catalog arrivals."""
     from mcdm.kernels.rays import column_through_shells, path_length_in_shells
-    from mcdm.rng import shard_generator
+    from mcdm.rng import shard_streams
     from mcdm.source import StandardHaloModel
 
-    rng = shard_generator(job.seed, job.n_shards, shard)
+    rng, rng_catalog = shard_streams(job.seed, job.n_shards, shard, 2)  # physics draws, catalog draws
     halo = StandardHaloModel(v0=job.v0, v_esc=job.v_esc)
     n_total = int(job.shard_sizes[shard])
     n_bins = job.u_earth.shape[0]
     sums = {k: np.zeros(n_bins) for k in ("a", "a2", "b", "b2", "ab", "path")}
-    arrivals = _empty_arrivals()
+    records: list[dict[str, np.ndarray]] = []
     kept = np.zeros(n_bins, dtype=np.int64)
     v_max = job.v_esc + np.linalg.norm(job.u_earth, axis=1)  # bound on |v| for thinning [km/s]
     done = 0
@@ -157,39 +172,23 @@ def simulate_shard(job: HaloFluxJob, shard: int) -> ShardSums:
         v_gal = halo.sample(n, rng)
         origins = np.ascontiguousarray(np.broadcast_to(job.detector_position, (n, 3)))
         unlimited = np.full(n, np.inf)
-        # uniforms for the catalog thinning, drawn per chunk whatever is kept (stream independent of output)
-        u_accept = rng.random((n_bins, n))
-        u_time = rng.random((n_bins, n))
         for b in range(n_bins):
             v_lab = v_gal - job.u_earth[b]  # boost to the lab (digest 004 §2.7)
             speed = np.sqrt(np.einsum("ij,ij->i", v_lab, v_lab))
-            upstream = -(v_lab @ job.rotations[b].T) / speed[:, None]  # ENU, toward where it came from
-            upstream = np.ascontiguousarray(upstream)
-            column = column_through_shells(origins, upstream, job.outer_radii, job.mass_density, unlimited)
-            column = column * KM_TO_CM  # g/cm^3 x km -> g/cm^2
+            upstream = np.ascontiguousarray(-(v_lab @ job.rotations[b].T) / speed[:, None])  # ENU, toward origin
+            column = KM_TO_CM * column_through_shells(origins, upstream, job.outer_radii, job.mass_density, unlimited)
             path = path_length_in_shells(origins, upstream, job.outer_radii, unlimited)
-            sums["a"][b] += speed.sum()
-            sums["a2"][b] += (speed * speed).sum()
-            flux_col = speed * column
-            sums["b"][b] += flux_col.sum()
-            sums["b2"][b] += (flux_col * flux_col).sum()
-            sums["ab"][b] += (speed * flux_col).sum()
-            sums["path"][b] += (speed * path).sum()
+            _accumulate(sums, b, speed, column, path)
             want = job.catalog_quota[shard, b] - kept[b]
             if want > 0:
-                accepted = np.flatnonzero(u_accept[b] * v_max[b] < speed)[:want]
-                kept[b] += accepted.size
+                # thinning with acceptance |v|/v_max makes the kept arrivals flux-weighted
+                idx = np.flatnonzero(rng_catalog.random(n) * v_max[b] < speed)[:want]
+                kept[b] += idx.size
                 t0, t1 = job.bin_edges_mjd[b], job.bin_edges_mjd[b + 1]
-                up = upstream[accepted]
-                arrivals["time_mjd"] = np.append(arrivals["time_mjd"], t0 + (t1 - t0) * u_time[b, accepted])
-                arrivals["speed_km_s"] = np.append(arrivals["speed_km_s"], speed[accepted])
-                arrivals["alt_deg"] = np.append(arrivals["alt_deg"], np.degrees(np.arcsin(np.clip(up[:, 2], -1, 1))))
-                arrivals["az_deg"] = np.append(
-                    arrivals["az_deg"], np.degrees(np.arctan2(up[:, 0], up[:, 1])) % 360.0
-                )
-                arrivals["column_g_cm2"] = np.append(arrivals["column_g_cm2"], column[accepted])
-                arrivals["path_km"] = np.append(arrivals["path_km"], path[accepted])
+                times = t0 + (t1 - t0) * rng_catalog.random(idx.size)
+                records.append(_arrival_record(times, speed[idx], upstream[idx], column[idx], path[idx]))
         done += n
+    arrivals = {k: np.concatenate([r[k] for r in records]) if records else np.empty(0) for k in _ARRIVAL_KEYS}
     return ShardSums(n=n_total, arrivals=arrivals, **sums)
 
 
