@@ -17,6 +17,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from mcdm.errors import ConfigError
+from mcdm.source.frames import as_time
 from mcdm.source.iers import configure_offline
 
 __all__ = ["earth_velocity", "days_since_j2000", "EARTH_VELOCITY_MODELS", "V_LSR", "V_PEC"]
@@ -34,13 +35,8 @@ _J2000_JD = 2451545.0
 
 
 def _as_times(times: Any):
-    from astropy.time import Time
-
-    if not isinstance(times, Time):
-        try:
-            times = Time(times, scale="utc")
-        except (ValueError, TypeError) as exc:
-            raise ConfigError(f"times: cannot read {times!r} as an astropy Time ({exc})") from None
+    """``times`` as a 1-D astropy Time (a scalar becomes length 1)."""
+    times = as_time(times)
     return times.reshape((1,)) if times.isscalar else times.ravel()
 
 

@@ -70,7 +70,8 @@ def galactic_to_icrs_matrix() -> np.ndarray:
     return _galactic_to_icrs().copy()
 
 
-def _as_time(times: Any):
+def as_time(times: Any):
+    """``times`` as an astropy Time (strings and numbers read as UTC); ConfigError if unreadable."""
     from astropy.time import Time
 
     from mcdm.errors import ConfigError
@@ -99,7 +100,7 @@ def icrs_to_itrs_matrices(times: Any) -> np.ndarray:
     import erfa
     from astropy.utils import iers
 
-    t = _as_time(times)
+    t = as_time(times)
     t = t.reshape((1,)) if t.isscalar else t.ravel()
     tt = t.tt
     ut1 = t.ut1
