@@ -14,6 +14,7 @@ number density     km^-3                 isotope densities (seed-004 Table 2 is 
 mass density       g / cm^3              material densities (as every table prints them)
 column density     g / cm^2              overburden columns (1 km w.e. = 1e5 g/cm^2)
 area               cm^2                  cross sections
+volume             cm^3                  detector volumes
 angle              rad
 =================  ===================  ===============================================
 
@@ -57,6 +58,7 @@ INTERNAL_UNITS: dict[str, u.UnitBase] = {
     "mass density": u.g / u.cm**3,
     "column density": u.g / u.cm**2,
     "area": u.cm**2,
+    "volume": u.cm**3,
     "angle": u.rad,
     "dimensionless": u.dimensionless_unscaled,
     "frequency": 1 / u.s,

@@ -36,7 +36,7 @@ REQUIRED: Any = _Required()
 class Spec:
     """What a config field accepts.
 
-    kind : "str" | "int" | "float" | "bool" | "quantity" | "vector" | "time"
+    kind : "str" | "int" | "float" | "bool" | "quantity" | "vector" | "strlist" | "time"
     physical_type : for quantities/vectors, a key of :data:`mcdm.units.INTERNAL_UNITS`
     unit : the unit the field is shown in (dumps, messages); internal values are converted
     choices : allowed strings, or a callable returning them (e.g. the sites in the library)
@@ -159,6 +159,12 @@ def _parse_value(raw: Any, spec: Spec, where: str) -> Any:
         return value
     if kind == "vector":
         return _parse_vector(raw, spec, where)
+    if kind == "strlist":
+        if not isinstance(raw, list) or not raw or not all(isinstance(x, str) and x.strip() for x in raw):
+            raise ConfigError(f"{where} must be a non-empty list of names, got {raw!r}")
+        if len(set(raw)) != len(raw):
+            raise ConfigError(f"{where} lists a name twice: {raw!r}")
+        return tuple(raw)
     if kind == "time":
         return _parse_time(raw, where)
     raise AssertionError(f"unknown field kind {kind!r}")  # programming error, not user input
@@ -225,6 +231,8 @@ def build_section(cls: type, table: Any, name: str) -> Any:
             if f.default is REQUIRED:
                 hint = f" ({spec.doc})" if spec.doc else ""
                 raise ConfigError(f"[{name}] is missing the required key '{fname}'{hint}")
+            if spec.kind == "quantity":  # a default reads exactly as its written form does
+                kwargs[fname] = _parse_value(f"{_show(f.default, spec):.12g} {spec.unit}", spec, where)
             continue
         try:
             kwargs[fname] = _parse_value(table[fname], spec, where)
@@ -247,6 +255,8 @@ def dump_section(obj: Any) -> dict[str, Any]:
             out[f.name] = f"{_show(value, spec):.12g} {spec.unit}"
         elif spec.kind == "vector":
             out[f.name] = {"value": [_show(v, spec) for v in value], "unit": spec.unit}
+        elif spec.kind == "strlist":
+            out[f.name] = list(value)
         else:
             out[f.name] = value
     return out

@@ -17,8 +17,10 @@ import tomli_w
 from mcdm.config.fields import build_section, dump_section
 from mcdm.config.schema import (
     DarkMatterSection,
+    DetectorSection,
     EarthSection,
     HaloSection,
+    MidmSection,
     OutputSection,
     RunSection,
     SiteSection,
@@ -44,6 +46,8 @@ class RunConfig:
     earth: EarthSection = field(default_factory=EarthSection)
     time: TimeSection = field(default_factory=TimeSection)
     output: OutputSection = field(default_factory=OutputSection)
+    midm: MidmSection = field(default_factory=MidmSection)
+    detector: DetectorSection = field(default_factory=DetectorSection)
 
 
 _SECTION_TYPES: dict[str, type] = {
@@ -54,6 +58,8 @@ _SECTION_TYPES: dict[str, type] = {
     "earth": EarthSection,
     "time": TimeSection,
     "output": OutputSection,
+    "midm": MidmSection,
+    "detector": DetectorSection,
 }
 _REQUIRED_SECTIONS = ("run", "site")
 

@@ -17,13 +17,15 @@ __all__ = [
     "EarthSection",
     "TimeSection",
     "OutputSection",
+    "MidmSection",
+    "DetectorSection",
     "SCENARIOS",
     "site_choices",
     "earth_choices",
 ]
 
 #: scenarios a config may name (the registry of runnable jobs lives in mcdm.run)
-SCENARIOS = ("halo_flux",)
+SCENARIOS = ("halo_flux", "midm")
 
 
 def site_choices() -> list[str]:
@@ -122,3 +124,42 @@ class OutputSection:
                                      doc="arrivals written to the event catalog (0: no catalog)")
     plot: bool = spec_field(True, "bool", doc="write PNG figures")
     progress: bool = spec_field(True, "bool", doc="show a progress bar")
+
+
+#: the five isotopes of seed 004 (Table 2), the default target set
+TABLE2_ISOTOPES = ("Mg24", "Mg25", "Al27", "Si29", "Fe56")
+
+
+@dataclass(frozen=True)
+class MidmSection:
+    """[midm]: magnetic inelastic dark matter (seed 004; digest 004 §2.1-2.5, §8.1-8.3)."""
+
+    delta: float = spec_field(15e-6, "quantity", physical_type="energy", unit="keV", gt=0, le=1e-2,
+                              doc="mass splitting delta = m_chi2 - m_chi")
+    g_M: float = spec_field(2e-3, "float", gt=0, le=1e3, doc="magnetic dipole coupling g_M (Eq. 4)")
+    coupling_convention: str = spec_field("paper", "str", choices=("paper", "authors_code"),
+                                          doc="paper: mu = g e/(4 m) (Eq. 4); authors_code: scattering mu^2 x 2")
+    cross_section_prefactor: str = spec_field("paper", "str", choices=("paper", "standard"),
+                                              doc="Eq. (32) mu^2/(4 pi) (paper) or mu^2/(2 pi) (standard)")
+    constants: str = spec_field("codata", "str", choices=("codata", "seed004_code"),
+                                doc="constants convention (alpha, m_N, nuclear masses)")
+    isotopes: tuple = spec_field(TABLE2_ISOTOPES, "strlist",
+                                 doc="target isotopes (default: the Table 2 set of the paper)")
+    allow_helm: bool = spec_field(False, "bool",
+                                  doc="allow a Helm form factor (M response only) for isotopes without tables")
+    estimator: str = spec_field("next_event", "str", choices=("next_event", "eq41_as_printed"),
+                                doc="physical next-event estimator (DESIGN.md §4) or the paper's Eq. (41) literally")
+
+
+@dataclass(frozen=True)
+class DetectorSection:
+    """[detector]: the detector volume and what a synthetic catalog assumes (seed 004 §2.9, §2.14)."""
+
+    volume: float = spec_field(1e9, "quantity", physical_type="volume", unit="m3", gt=0, le=1e12,
+                               doc="fiducial volume (rate scales with it for R_D << decay length)")
+    live_time: float = spec_field(86400.0, "quantity", physical_type="time", unit="d", ge=0, le=3.2e9,
+                                  doc="live time of the synthetic catalog (0: no catalog)")
+    resolution: float = spec_field(0.10, "float", ge=0, le=10,
+                                   doc="sigma_E/E at 5.9 keV (Eq. 42: 10 %, scaling as 1/sqrt(E))")
+    background: float = spec_field(0.0, "float", ge=0, le=1e12,
+                                   doc="flat background [events / keV / year] (CYGNUS: ~1e4)")

@@ -24,7 +24,7 @@ import numpy as np
 
 from mcdm.kernels import JIT
 
-__all__ = ["sample_truncated_maxwellian", "reject_outside_ball"]
+__all__ = ["sample_truncated_maxwellian", "sample_truncated_maxwellian_shell", "reject_outside_ball"]
 
 
 @numba.njit(**JIT)
@@ -47,15 +47,42 @@ def sample_truncated_maxwellian(rng, n, v0, v_esc):
     ndarray, shape (n, 3)
         Velocities [km/s].
     """
+    return sample_truncated_maxwellian_shell(rng, n, v0, 0.0, v_esc)
+
+
+@numba.njit(**JIT)
+def sample_truncated_maxwellian_shell(rng, n, v0, v_min, v_esc):
+    """Draw ``n`` velocities from f ∝ exp(-|v|²/v0²) restricted to v_min <= |v| < v_esc.
+
+    With ``v_min = 0`` this is the truncated Maxwellian of the SHM (same stream as
+    :func:`sample_truncated_maxwellian`); a positive ``v_min`` importance-samples the part of the
+    halo above a kinematic threshold (the caller multiplies by the probability of that shell).
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Advanced in place (3 standard normals per trial).
+    n : int
+        Number of accepted velocities.
+    v0, v_min, v_esc : float
+        Most probable speed, lower cut and escape speed [km/s].
+
+    Returns
+    -------
+    ndarray, shape (n, 3)
+        Velocities [km/s].
+    """
     out = np.empty((n, 3), dtype=np.float64)
     sigma = v0 / math.sqrt(2.0)  # exp(-v²/v0²) = exp(-v²/(2σ²)) per component
     v2max = v_esc * v_esc
+    v2min = v_min * v_min
     i = 0
     while i < n:
         x = sigma * rng.standard_normal()
         y = sigma * rng.standard_normal()
         z = sigma * rng.standard_normal()
-        if x * x + y * y + z * z < v2max:
+        r2 = x * x + y * y + z * z
+        if r2 < v2max and r2 >= v2min:
             out[i, 0] = x
             out[i, 1] = y
             out[i, 2] = z

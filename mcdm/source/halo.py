@@ -22,7 +22,7 @@ import numpy as np
 from scipy import special
 
 from mcdm.errors import ConfigError
-from mcdm.kernels.sampling import sample_truncated_maxwellian
+from mcdm.kernels.sampling import sample_truncated_maxwellian, sample_truncated_maxwellian_shell
 from mcdm.units import KM_TO_CM, to_internal
 
 __all__ = ["StandardHaloModel"]
@@ -95,8 +95,8 @@ class StandardHaloModel:
         )
 
     # ------------------------------------------------------------------ sampling
-    def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        """Draw galactic-frame velocities.
+    def sample(self, n: int, rng: np.random.Generator, v_min: float = 0.0) -> np.ndarray:
+        """Draw galactic-frame velocities, optionally only those with speed >= ``v_min``.
 
         Parameters
         ----------
@@ -104,6 +104,9 @@ class StandardHaloModel:
             Number of velocities.
         rng : numpy.random.Generator
             Random stream, advanced in place.
+        v_min : float
+            Lower speed cut [km/s] (importance sampling above a threshold; the probability of
+            the kept shell is :meth:`probability_above`).
 
         Returns
         -------
@@ -114,7 +117,15 @@ class StandardHaloModel:
             raise ConfigError(f"n: number of samples must be a non-negative integer, got {n!r}")
         if not isinstance(rng, np.random.Generator):
             raise ConfigError(f"rng: expected a numpy.random.Generator, got {type(rng).__name__}")
-        return sample_truncated_maxwellian(rng, int(n), self.v0, self.v_esc)
+        if not (np.isfinite(v_min) and 0.0 <= v_min < self.v_esc):
+            raise ConfigError(f"v_min: must be in [0, v_esc = {self.v_esc:g}) km/s, got {v_min!r}")
+        if v_min == 0.0:
+            return sample_truncated_maxwellian(rng, int(n), self.v0, self.v_esc)
+        return sample_truncated_maxwellian_shell(rng, int(n), self.v0, float(v_min), self.v_esc)
+
+    def probability_above(self, v_min: float) -> float:
+        """Probability that a galactic-frame speed is >= ``v_min`` [km/s] (1 - CDF)."""
+        return float(1.0 - self.speed_cdf(max(0.0, float(v_min)))) if v_min < self.v_esc else 0.0
 
     # ------------------------------------------------------------------ galactic frame
     def speed_pdf(self, v: Any) -> np.ndarray | float:

@@ -89,7 +89,7 @@ def test_missing_required_key_and_section(default_doc):
     with pytest.raises(ConfigError, match=r"no \[site\] section"):
         config_from_dict(doc)
     with pytest.raises(ConfigError, match="unknown section"):
-        config_from_dict({**default_doc, "detector": {}})
+        config_from_dict({**default_doc, "warp_drive": {}})
 
 
 def test_malformed_toml_is_a_config_error(tmp_path):
