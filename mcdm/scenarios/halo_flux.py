@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from mcdm.config import RunConfig
-from mcdm.constants import C_KM_S, SIDEREAL_DAY_S
+from mcdm.constants import C_KM_S
 from mcdm.units import KM_TO_CM
 
 __all__ = ["HaloFluxJob", "ShardSums", "compile_job", "simulate_shard", "CHUNK"]
@@ -81,20 +81,11 @@ class ShardSums:
 
 def compile_job(cfg: RunConfig) -> tuple[HaloFluxJob, dict[str, Any]]:
     """Resolve the config into arrays (astropy frames, Earth shells) and a context for the outputs."""
-    from mcdm.geometry import library
     from mcdm.rng import shard_sizes
-    from mcdm.source import StandardHaloModel, TimeGrid, earth_velocity, galactic_to_enu_matrices
+    from mcdm.scenarios.common import resolve_site_frames
 
-    halo = StandardHaloModel(v0=cfg.halo.v0, v_esc=cfg.halo.v_esc, rho_chi=cfg.halo.rho)
-    site = library.load_site(cfg.site.name)
-    earth = library.load_earth(cfg.earth.model, **earth_options(cfg))
-    shells = earth.compile(max_shell_thickness_km=cfg.earth.max_shell_thickness)
-    width = cfg.time.width if cfg.time.kind == "solar" else SIDEREAL_DAY_S / cfg.time.bins
-    grid = TimeGrid(start=cfg.time.start, bin_width=width, n_bins=cfg.time.bins, kind=cfg.time.kind)
-    centres = grid.centres
-    u_e = earth_velocity(centres, model=cfg.halo.earth_velocity, v_lsr=cfg.halo.v_lsr, v_pec=cfg.halo.v_pec)
-    rot = galactic_to_enu_matrices(centres, site.latitude_deg, site.longitude_deg)
-    r_det = site.detector_radius(earth)
+    world = resolve_site_frames(cfg)
+    shells = world.earth.compile(max_shell_thickness_km=cfg.earth.max_shell_thickness)
     n_cells = cfg.run.shards * cfg.time.bins
     base, extra = divmod(cfg.output.catalog_events, n_cells)
     quota = (base + (np.arange(n_cells) < extra)).reshape(cfg.run.shards, cfg.time.bins).astype(np.int64)
@@ -104,26 +95,18 @@ def compile_job(cfg: RunConfig) -> tuple[HaloFluxJob, dict[str, Any]]:
         shard_sizes=shard_sizes(cfg.run.samples, cfg.run.shards),
         v0=cfg.halo.v0,
         v_esc=cfg.halo.v_esc,
-        number_density=halo.number_density(cfg.dark_matter.mass),
+        number_density=world.halo.number_density(cfg.dark_matter.mass),
         mass=cfg.dark_matter.mass,
-        u_earth=np.ascontiguousarray(u_e, dtype=float),
-        rotations=np.ascontiguousarray(rot, dtype=float),
-        detector_position=np.array([0.0, 0.0, r_det]),
+        u_earth=world.u_earth,
+        rotations=world.rotations,
+        detector_position=world.detector_position,
         outer_radii=np.ascontiguousarray(shells.outer_radii, dtype=float),
         mass_density=np.ascontiguousarray(shells.mass_density, dtype=float),
-        bin_edges_mjd=np.asarray(grid.edges.mjd, dtype=float),
+        bin_edges_mjd=world.bin_edges_mjd,
         catalog_quota=quota,
     )
-    context = {"halo": halo, "site": site, "earth": earth, "grid": grid}
+    context = {"halo": world.halo, "site": world.site, "earth": world.earth, "grid": world.grid}
     return job, context
-
-
-def earth_options(cfg: RunConfig) -> dict[str, str]:
-    """The [earth] options that the chosen model declares (e.g. PREM's ``ocean``)."""
-    from mcdm.geometry import library
-
-    declared = library.read_entry(library.entry_path("earth", cfg.earth.model)).get("options", {})
-    return {"ocean": cfg.earth.ocean} if "ocean" in declared else {}
 
 
 _ARRIVAL_KEYS = ("time_mjd", "speed_km_s", "alt_deg", "az_deg", "column_g_cm2", "path_km")
