@@ -1,11 +1,14 @@
 """Figures written by runs (matplotlib, Agg backend; imported only when a figure is made)."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["plot_halo_flux"]
+from mcdm.errors import ConfigError
+
+__all__ = ["plot_halo_flux", "centre_peak_shift", "plot_rate_by_category", "plot_daily_totals"]
 
 
 def _pyplot():
@@ -53,6 +56,215 @@ def plot_halo_flux(
     lines = ax2.get_legend_handles_labels()
     more = twin.get_legend_handles_labels()
     ax2.legend(lines[0] + more[0], lines[1] + more[1], loc="best", fontsize=8)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=120, format="png")
+    plt.close(fig)
+    return path
+
+
+# ---------------------------------------------------------------------------- seed 004, Figs. 5-6
+def _as_columns(values: np.ndarray | None, n_rows: int, n_cols: int | None,
+                field: str) -> np.ndarray | None:
+    """``values`` as a float (n_rows, n_cols) array (1-D input is one column); None passes."""
+    if values is None:
+        return None
+    arr = np.asarray(values, dtype=np.float64)
+    if arr.ndim == 1:
+        arr = arr[:, None]
+    if arr.ndim != 2 or arr.shape[0] != n_rows or (n_cols is not None and arr.shape[1] != n_cols):
+        want = f"({n_rows}, {n_cols if n_cols is not None else 'n_categories'})"
+        msg = f"{field} has shape {np.shape(values)}, expected {want}"
+        raise ConfigError(msg)
+    return arr
+
+
+def _check_labels(labels: Sequence[str], n: int) -> list[str]:
+    labels = [str(v) for v in labels]
+    if len(labels) != n:
+        msg = f"labels has {len(labels)} entries for {n} categories (columns of the rates)"
+        raise ConfigError(msg)
+    return labels
+
+
+def _positive_or_nan(y: np.ndarray) -> np.ndarray:
+    """Values <= 0 as NaN, so a log axis leaves a gap instead of clipping them."""
+    return np.where(y > 0, y, np.nan)
+
+
+def centre_peak_shift(values: np.ndarray) -> int:
+    """Roll (for :func:`numpy.roll`) that moves the maximum of ``values`` to index ``len // 2``.
+
+    This is the phase normalisation of the paper's Figure 5 (digest 004 §2.13): "Solar hour was
+    normalized so that the peak of the scattering rates occurs in the middle of the plot".
+    """
+    v = np.asarray(values, dtype=np.float64)
+    if v.ndim != 1 or v.size == 0 or not np.any(np.isfinite(v)):
+        msg = (f"centre_peak_shift needs a non-empty 1-D array with finite values, got shape "
+               f"{v.shape}")
+        raise ConfigError(msg)
+    return int((v.size // 2 - int(np.nanargmax(v))) % v.size)
+
+
+def plot_rate_by_category(
+    path: Path,
+    hours: np.ndarray,
+    rates: np.ndarray,
+    errors: np.ndarray | None,
+    labels: Sequence[str],
+    title: str,
+    ylabel: str = "rate [events/day]",
+    total: bool = True,
+    centre_peak: bool = False,
+    log: bool = False,
+) -> Path:
+    """Rate against the hour of the day, one curve per isotope (or layer) and their total, with
+    Monte Carlo error bars, like the paper's Figure 5.
+
+    Parameters
+    ----------
+    path : Path
+        PNG file, written atomically.
+    hours : array_like, shape (n_bins,)
+        Bin centres [h], evenly spaced over one (solar or sidereal) day.
+    rates : array_like, shape (n_bins, n_cat)
+        Rate per bin and category [``ylabel``'s unit, events/day by default]; 1-D for one category.
+    errors : array_like, shape (n_bins, n_cat), or None
+        Monte Carlo standard errors of ``rates`` [same unit]; None draws no error bars.
+    labels : sequence of str
+        Category names (``"Al27"``, ``"Fe56"``; or layers), one per column of ``rates``.
+    title, ylabel : str
+        Figure title and y-axis label.
+    total : bool
+        Also draw the sum over categories (black); its error is the quadrature sum of the
+        category errors, exact for independent estimates and approximate when the categories
+        share Monte Carlo histories.
+    centre_peak : bool
+        Roll every curve by :func:`centre_peak_shift` of the total so its peak sits in the
+        middle bin (the paper's normalisation, digest 004 §2.13); the x axis is then labelled
+        "hour (peak centred)" and its values are the unrolled ``hours``.
+    log : bool
+        Logarithmic y axis (bins with zero rate leave gaps).
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
+    from mcdm.io import atomic_path
+
+    x = np.asarray(hours, dtype=np.float64)
+    if x.ndim != 1 or x.size == 0:
+        msg = f"hours must be a non-empty 1-D array of bin centres [h], got shape {x.shape}"
+        raise ConfigError(msg)
+    y = _as_columns(rates, x.size, None, "rates")
+    err = _as_columns(errors, x.size, y.shape[1], "errors")
+    names = _check_labels(labels, y.shape[1])
+    y_tot = y.sum(axis=1)
+    err_tot = None if err is None else np.sqrt((err * err).sum(axis=1))
+    if centre_peak:
+        shift = centre_peak_shift(y_tot)
+        y, y_tot = np.roll(y, shift, axis=0), np.roll(y_tot, shift)
+        if err is not None:
+            err, err_tot = np.roll(err, shift, axis=0), np.roll(err_tot, shift)
+    show = _positive_or_nan if log else (lambda v: v)
+
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7.0, 4.5), constrained_layout=True)
+    for k, name in enumerate(names):
+        ax.errorbar(x, show(y[:, k]), yerr=None if err is None else err[:, k], fmt="o-", ms=3,
+                    lw=1, capsize=2, color=f"C{k % 10}", label=name)
+    if total:
+        ax.errorbar(x, show(y_tot), yerr=err_tot, fmt="s-", ms=3, lw=1.5, capsize=2, color="k",
+                    label="total")
+    if log:
+        ax.set_yscale("log")
+    if x.min() >= 0.0 and x.max() <= 24.0:
+        ax.set_xticks(np.arange(0, 25, 3))
+    ax.set_xlabel("hour (peak centred)" if centre_peak else "hour")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, fontsize=10)
+    ax.legend(loc="best", fontsize=8)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=120, format="png")
+    plt.close(fig)
+    return path
+
+
+def plot_daily_totals(
+    path: Path,
+    x: np.ndarray,
+    totals: np.ndarray,
+    labels: Sequence[str],
+    xlabel: str,
+    title: str,
+    log: bool = True,
+    *,
+    errors: np.ndarray | None = None,
+    total: bool = True,
+    logx: bool = False,
+    ylabel: str = "daily rate [events/day]",
+) -> Path:
+    """Total daily rate per element against a model parameter (delta or g_M), like Figure 6.
+
+    Parameters
+    ----------
+    path : Path
+        PNG file, written atomically.
+    x : array_like, shape (n_x,)
+        Parameter values, e.g. delta [keV] or g_M [dimensionless]; unit in ``xlabel``.
+    totals : array_like, shape (n_x, n_cat)
+        Daily total (sum over the hourly bins of a day) per element [events/day].
+    labels : sequence of str
+        Element / isotope names, one per column.
+    xlabel, title : str
+        Axis label (with unit) and title.
+    log : bool
+        Logarithmic y axis (zero totals leave gaps).
+    errors : array_like, shape (n_x, n_cat), optional
+        Monte Carlo standard errors [events/day].
+    total : bool
+        Also draw the sum over elements (black), errors added in quadrature.
+    logx : bool
+        Logarithmic x axis (for g_M scans).
+    ylabel : str
+        y-axis label.
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
+    from mcdm.io import atomic_path
+
+    xs = np.asarray(x, dtype=np.float64)
+    if xs.ndim != 1 or xs.size == 0:
+        msg = f"x must be a non-empty 1-D array of parameter values, got shape {xs.shape}"
+        raise ConfigError(msg)
+    if logx and np.any(xs <= 0):
+        msg = "logx=True needs x > 0"
+        raise ConfigError(msg)
+    y = _as_columns(totals, xs.size, None, "totals")
+    err = _as_columns(errors, xs.size, y.shape[1], "errors")
+    names = _check_labels(labels, y.shape[1])
+    show = _positive_or_nan if log else (lambda v: v)
+
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6.5, 4.5), constrained_layout=True)
+    for k, name in enumerate(names):
+        ax.errorbar(xs, show(y[:, k]), yerr=None if err is None else err[:, k], fmt="o-", ms=3,
+                    lw=1, capsize=2, color=f"C{k % 10}", label=name)
+    if total:
+        err_tot = None if err is None else np.sqrt((err * err).sum(axis=1))
+        ax.errorbar(xs, show(y.sum(axis=1)), yerr=err_tot, fmt="s-", ms=3, lw=1.5, capsize=2,
+                    color="k", label="total")
+    if log:
+        ax.set_yscale("log")
+    if logx:
+        ax.set_xscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, fontsize=10)
+    ax.legend(loc="best", fontsize=8)
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=120, format="png")
     plt.close(fig)

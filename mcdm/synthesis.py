@@ -48,7 +48,7 @@ __all__ = [
     "synthesize_catalog",
 ]
 
-#: seconds per Julian year (365.25 d), the year of the paper's N_days = 6 x 365.25 (digest 004 §2.14)
+#: seconds per Julian year (365.25 d): the paper's N_days = 6 x 365.25 (digest 004 §2.14)
 SECONDS_PER_YEAR: float = 365.25 * SECONDS_PER_DAY
 
 #: columns the synthesiser writes itself; a truth_sampler may not return these names
@@ -140,8 +140,8 @@ class _RateGrid:
             raise ConfigError(msg)
         if np.any(values < 0):
             k = np.unravel_index(int(np.argmin(values)), values.shape)
-            msg = (f"the rate tally has a negative rate {values[k]!r} s^-1 at bin {tuple(map(int, k))}"
-                   f"; rates must be >= 0")
+            msg = (f"the rate tally has a negative rate {values[k]!r} s^-1 at bin "
+                   f"{tuple(map(int, k))}; rates must be >= 0")
             raise ConfigError(msg)
         self.cat_shape = values.shape[1:]
         self.rates = values.reshape(values.shape[0], -1)  # (n_bins, n_cat) [s^-1]
