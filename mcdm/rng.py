@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["shard_seeds", "shard_generator", "shard_streams", "shard_sizes"]
+__all__ = ["shard_seeds", "shard_generator", "shard_streams", "shard_sizes", "report_generator"]
+
+#: spawn key of the report stream (beyond any shard index, so it never collides with a shard)
+REPORT_SPAWN_KEY = 2**40
 
 
 def shard_seeds(seed: int, n_shards: int) -> list[np.random.SeedSequence]:
@@ -43,3 +46,12 @@ def shard_sizes(total: int, n_shards: int) -> np.ndarray:
         raise ValueError(f"cannot split {total} histories over {n_shards} shards")
     base, extra = divmod(total, n_shards)
     return np.array([base + (1 if k < extra else 0) for k in range(n_shards)], dtype=np.int64)
+
+
+def report_generator(seed: int) -> np.random.Generator:
+    """The generator of a run's report stage (e.g. synthetic catalogs drawn from the final tally).
+
+    It depends on the master seed only, never on the number of shards or workers, and is
+    independent of every shard stream.
+    """
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(REPORT_SPAWN_KEY,))))

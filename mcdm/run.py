@@ -12,7 +12,7 @@ from mcdm.errors import ConfigError
 __all__ = ["run", "SCENARIO_MODULES", "scenario_module"]
 
 #: scenario name (``[run] scenario``) -> module with compile_job / simulate_shard / report
-SCENARIO_MODULES = {"halo_flux": "mcdm.scenarios.halo_flux"}
+SCENARIO_MODULES = {"halo_flux": "mcdm.scenarios.halo_flux", "midm": "mcdm.scenarios.midm"}
 
 
 def scenario_module(name: str):

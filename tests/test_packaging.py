@@ -23,3 +23,5 @@ def test_wheel_contains_geometry_library_and_default_config(tmp_path):
     expected = {str(p.relative_to(ROOT)) for p in (ROOT / "geometry").rglob("*") if p.is_file()}
     assert expected <= data, sorted(expected - data)
     assert "mcdm/config/defaults/halo_flux_lngs.toml" in names
+    assert "mcdm/config/defaults/midm_gran_sasso.toml" in names
+    assert "mcdm/data/nuclear_responses/efk2023_appendix_b.toml" in names

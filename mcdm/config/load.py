@@ -32,7 +32,7 @@ __all__ = ["RunConfig", "load_config", "config_from_dict", "config_to_dict", "co
            "default_config_text", "DEFAULT_CONFIG_NAME"]
 
 #: the built-in config `mcdm run` uses when given none
-DEFAULT_CONFIG_NAME = "halo_flux_lngs.toml"
+DEFAULT_CONFIG_NAME = "midm_gran_sasso.toml"
 
 
 @dataclass(frozen=True)

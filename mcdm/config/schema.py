@@ -147,8 +147,9 @@ class MidmSection:
                                  doc="target isotopes (default: the Table 2 set of the paper)")
     allow_helm: bool = spec_field(False, "bool",
                                   doc="allow a Helm form factor (M response only) for isotopes without tables")
-    estimator: str = spec_field("next_event", "str", choices=("next_event", "eq41_as_printed"),
-                                doc="physical next-event estimator (DESIGN.md §4) or the paper's Eq. (41) literally")
+    estimator: str = spec_field("next_event", "str", choices=("next_event", "eq41_as_printed", "eq41_authors_code"),
+                                doc="physical next-event estimator (DESIGN.md §4); the paper's Eq. (41) literally; "
+                                    "or Eq. (41) times the |sin theta_lab| of the authors' code (digest 004 §8.2)")
 
 
 @dataclass(frozen=True)

@@ -28,12 +28,14 @@ from mcdm.kernels.kinematics import cm_speed_out, cos_cm_from_q2, lab_velocity_o
 from mcdm.kernels.midm import eft_isospin_coefficients
 from mcdm.kernels.nuclear import dsigma_dcos_cm
 
-__all__ = ["score_chunk", "score_isotope", "FORM_NEXT_EVENT", "FORM_EQ41"]
+__all__ = ["score_chunk", "score_isotope", "FORM_NEXT_EVENT", "FORM_EQ41", "FORM_EQ41_CODE"]
 
 #: physical next-event estimator (DESIGN.md §4)
 FORM_NEXT_EVENT = 0
 #: the paper's Eq. (41) as printed: cone fraction [R_D/(L θ_max)]² and Eq. (40) decay probability
 FORM_EQ41 = 1
+#: Eq. (41) as the authors' code evaluates it: FORM_EQ41 times |sin θ_lab| (digest 004 §2.12, §8.2)
+FORM_EQ41_CODE = 2
 
 
 @numba.njit(**JIT)
@@ -54,7 +56,7 @@ def score_isotope(vx, vy, vz, speed_c, u1, u2, i, m_chi, delta, e_mu, m_nucleon,
     outer_radii : (m,) shell radii [km]; onion : (m, S) density differences n_k − n_{k+1} [km⁻³]
     species_first : first species column of isotope i (species = isotope × layer); n_layers : layers
     c_kms : speed of light [km/s]; tau2_s : χ₂ lifetime [s]
-    form : FORM_NEXT_EVENT or FORM_EQ41; radius_det [km], volume_det [km³] (Eq. 41 only)
+    form : FORM_NEXT_EVENT, FORM_EQ41 or FORM_EQ41_CODE; radius_det [km], volume_det [km³] (Eq. 41 only)
     out : (n_layers,) filled with speed [km/s] × (dσ/dΩ_cm)/p(Ω_cm) [GeV⁻²] × ∫ n e^{−L/ℓ}/ℓ dL [km⁻³]
 
     Returns
@@ -94,13 +96,16 @@ def score_isotope(vx, vy, vz, speed_c, u1, u2, i, m_chi, delta, e_mu, m_nucleon,
     px, py, pz = ox - b * dx, oy - b * dy, oz - b * dz
     h2 = px * px + py * py + pz * pz
     geometry = 1.0
-    if form == FORM_EQ41:
+    if form == FORM_EQ41 or form == FORM_EQ41_CODE:
         # Eq. (41) as printed: [R_D/(L θ_max)]² P(L) with P = 2 sinh(R_D/2ℓ) e^{-L/ℓ} (Eq. 40) instead of
         # V_D e^{-L/ℓ}/(ℓ L²) (and dσ/dcos θ_cm |J| instead of dσ/dΩ_lab): factor 2π R_D² 2ℓ sinh(R_D/2ℓ)/(θ² V_D)
         s_max = m_n * cm_speed_out(speed_c, m_chi, m_n, delta) / (mu * speed_c)  # sin θ_max = 1/z (Eq. 38)
         theta_max = math.asin(s_max) if s_max < 1.0 else math.pi
         geometry = (2.0 * math.pi * radius_det * radius_det * 2.0 * ell * math.sinh(radius_det / (2.0 * ell))
                     / (theta_max * theta_max * volume_det))
+        if form == FORM_EQ41_CODE:  # the code's extra |sin θ_lab| (angle between v and the χ₂ direction)
+            cos_lab = (vx * ux + vy * uy + vz * uz) / (speed_c * v_out)
+            geometry *= math.sqrt(max(0.0, 1.0 - cos_lab * cos_lab))
     total = 0.0
     for k in range(outer_radii.shape[0]):
         lo, hi = ball_interval(oo, b, h2, outer_radii[k], np.inf)
@@ -121,7 +126,7 @@ def score_chunk(v_gal, uniforms, u_earth, rotations, c_kms,
                 m_chi, delta, e_mu, m_nucleon, g_p, g_n, prefactor_code,
                 iso_mass, iso_kind, iso_coeffs, iso_helm, iso_b, iso_j,
                 r_det, outer_radii, onion, n_layers, tau2_s, form, radius_det, volume_det,
-                sum_w, sum_w2, iso_w2, tot_w2):
+                sum_w, sum_w2, iso_w2, tot_w2, iso_day_w2, day_w2):
     """Score a chunk of histories in every time bin and for every isotope (accumulates in place).
 
     Parameters
@@ -130,15 +135,20 @@ def score_chunk(v_gal, uniforms, u_earth, rotations, c_kms,
     u_earth : (T, 3) Earth velocity [km/s]; rotations : (T, 3, 3) galactic → local ENU
     sum_w, sum_w2 : (T, S) per bin and species (isotope × layer): Σw and Σw² over histories
     iso_w2 : (T, I) Σ (per-history isotope total)²; tot_w2 : (T,) Σ (per-history bin total)²
+    iso_day_w2 : (I,) Σ (per-history isotope total summed over bins)²; day_w2 : (1,) the same for all isotopes
+    (the bins share histories, so the error of a sum over bins needs these, not the per-bin sums)
     (other arguments as in :func:`score_isotope`; weights in km/s · GeV⁻² · km⁻³)
     """
     n = v_gal.shape[0]
     n_bins = u_earth.shape[0]
     n_iso = iso_mass.shape[0]
     out = np.empty(n_layers)
+    iso_day = np.empty(n_iso)
     for h in range(n):
         u1 = uniforms[h, 0]
         u2 = uniforms[h, 1]
+        iso_day[:] = 0.0
+        day = 0.0
         for t in range(n_bins):
             gx = v_gal[h, 0] - u_earth[t, 0]
             gy = v_gal[h, 1] - u_earth[t, 1]
@@ -162,5 +172,10 @@ def score_chunk(v_gal, uniforms, u_earth, rotations, c_kms,
                     sum_w[t, first + l] += w
                     sum_w2[t, first + l] += w * w
                 iso_w2[t, i] += w_iso * w_iso
+                iso_day[i] += w_iso
                 bin_total += w_iso
             tot_w2[t] += bin_total * bin_total
+            day += bin_total
+        for i in range(n_iso):
+            iso_day_w2[i] += iso_day[i] * iso_day[i]
+        day_w2[0] += day * day

@@ -20,6 +20,9 @@ from mcdm.units import KM_TO_CM
 
 __all__ = ["MidmJob", "MidmShardSums", "compile_job", "simulate_shard", "per_bin_rates", "CHUNK"]
 
+#: [midm] estimator -> form code of mcdm.kernels.next_event (FORM_NEXT_EVENT, FORM_EQ41, FORM_EQ41_CODE)
+ESTIMATOR_FORMS = {"next_event": 0, "eq41_as_printed": 1, "eq41_authors_code": 2}
+
 #: histories per kernel call inside a shard (a constant of the code: the random streams, and so
 #: every number, do not depend on the machine)
 CHUNK = 16_384
@@ -70,10 +73,19 @@ class MidmShardSums:
     sum_w2: np.ndarray  # (T, S)
     iso_w2: np.ndarray  # (T, I)
     tot_w2: np.ndarray  # (T,)
+    iso_day_w2: np.ndarray  # (I,)
+    day_w2: np.ndarray  # (1,)
+
+    @classmethod
+    def zeros(cls, n_bins: int, n_species: int, n_iso: int) -> "MidmShardSums":
+        """Empty sums for ``n_bins`` time bins, ``n_species`` (isotope x layer) cells and ``n_iso`` isotopes."""
+        return cls(0, np.zeros((n_bins, n_species)), np.zeros((n_bins, n_species)), np.zeros((n_bins, n_iso)),
+                   np.zeros(n_bins), np.zeros(n_iso), np.zeros(1))
 
     def __add__(self, other: "MidmShardSums") -> "MidmShardSums":
         return MidmShardSums(self.n + other.n, self.sum_w + other.sum_w, self.sum_w2 + other.sum_w2,
-                             self.iso_w2 + other.iso_w2, self.tot_w2 + other.tot_w2)
+                             self.iso_w2 + other.iso_w2, self.tot_w2 + other.tot_w2,
+                             self.iso_day_w2 + other.iso_day_w2, self.day_w2 + other.day_w2)
 
 
 def build_model(cfg: RunConfig):
@@ -174,7 +186,7 @@ def compile_job(cfg: RunConfig) -> tuple[MidmJob, dict[str, Any]]:
         iso_b=np.ascontiguousarray(responses.b, dtype=float),
         iso_j=np.ascontiguousarray(responses.j, dtype=float),
         tau2_s=model.lifetime,
-        form={"next_event": 0, "eq41_as_printed": 1}[cfg.midm.estimator],
+        form=ESTIMATOR_FORMS[cfg.midm.estimator],
         radius_det=(3.0 * volume_km3 / (4.0 * np.pi)) ** (1.0 / 3.0),
         volume_det=volume_km3,
         bin_edges_mjd=world.bin_edges_mjd,
@@ -203,8 +215,7 @@ def simulate_shard(job: MidmJob, shard: int) -> MidmShardSums:
     halo = StandardHaloModel(v0=job.v0, v_esc=job.v_esc)
     n_bins, n_iso = job.u_earth.shape[0], job.iso_mass.shape[0]
     n_species = job.onion.shape[1]
-    sums = MidmShardSums(0, np.zeros((n_bins, n_species)), np.zeros((n_bins, n_species)),
-                         np.zeros((n_bins, n_iso)), np.zeros(n_bins))
+    sums = MidmShardSums.zeros(n_bins, n_species, n_iso)
     n_total = int(job.shard_sizes[shard])
     physics = kernel_arguments(job)
     done = 0
@@ -213,7 +224,7 @@ def simulate_shard(job: MidmJob, shard: int) -> MidmShardSums:
         v_gal = halo.sample(n, rng_v, v_min=job.v_cut)
         uniforms = rng_u.random((n, 2))
         score_chunk(v_gal, uniforms, job.u_earth, job.rotations, *physics,
-                    sums.sum_w, sums.sum_w2, sums.iso_w2, sums.tot_w2)
+                    sums.sum_w, sums.sum_w2, sums.iso_w2, sums.tot_w2, sums.iso_day_w2, sums.day_w2)
         done += n
     sums.n = n_total
     return sums
@@ -237,5 +248,157 @@ def per_bin_rates(job: MidmJob, total: MidmShardSums) -> dict[str, np.ndarray]:
     tot_sum = iso_sum.sum(axis=1)
     tot = s * tot_sum
     tot_var = s * s * np.maximum(total.tot_w2 - tot_sum**2 / n, 0.0)
+    # sums over the bins (the bins share histories: use the per-history day totals)
+    iso_day_sum = iso_sum.sum(axis=0)
+    iso_day_var = s * s * np.maximum(total.iso_day_w2 - iso_day_sum**2 / n, 0.0)
+    day_sum = tot_sum.sum()
+    day_var = s * s * max(float(total.day_w2[0]) - day_sum**2 / n, 0.0)
     return {"cell": cell, "cell_err": np.sqrt(cell_var), "isotope": iso, "isotope_err": np.sqrt(iso_var),
-            "total": tot, "total_err": np.sqrt(tot_var), "cell_sum_w2": s * s * total.sum_w2.reshape(cell.shape)}
+            "total": tot, "total_err": np.sqrt(tot_var), "cell_sum_w2": s * s * total.sum_w2.reshape(cell.shape),
+            "isotope_bin_sum": s * iso_day_sum, "isotope_bin_sum_err": np.sqrt(iso_day_var),
+            "bin_sum": s * day_sum, "bin_sum_err": float(np.sqrt(day_var))}
+
+
+def rate_tally(job: MidmJob, context: dict[str, Any], total: MidmShardSums):
+    """The rate tally [s^-1] over (time, isotope, layer), with sum w^2 for history-mode variances."""
+    from mcdm.tally import Tally, isotope_axis, layer_axis, time_axis
+
+    s = job.weight_scale / total.n
+    n_bins = total.sum_w.shape[0]
+    shape = (n_bins, job.iso_mass.shape[0], job.n_layers)
+    tally = Tally(time_axis(job.bin_edges_mjd), isotope_axis(context["names"]), layer_axis(context["layers"]),
+                  quantity="photon rate from chi2 decays in the detector", unit="s^-1", n_histories=total.n)
+    view = tally.histogram.view()
+    view["value"] = s * total.sum_w.reshape(shape)
+    view["variance"] = s * s * total.sum_w2.reshape(shape)
+    return tally
+
+
+def _hours_since_start(edges_mjd: np.ndarray) -> np.ndarray:
+    """Bin centres [h] counted from the first edge."""
+    centres = 0.5 * (edges_mjd[:-1] + edges_mjd[1:])
+    return (centres - edges_mjd[0]) * 24.0
+
+
+def report(cfg: RunConfig, job: MidmJob, context: dict[str, Any], total: MidmShardSums, outdir) -> list[str]:
+    """Write the rate tally, summary, synthetic catalog and figures of a finished run; return file names.
+
+    Rates in the summary are in events/day (a bin's rate [s^-1] x 86400); the daily total is the
+    number of events in the time grid, sum over bins of rate x bin width, per day of grid span.
+    """
+    from pathlib import Path
+
+    from astropy.time import Time
+
+    from mcdm.constants import SECONDS_PER_DAY
+    from mcdm.io import atomic_write_json
+
+    outdir = Path(outdir)
+    model, names, layers = context["model"], context["names"], context["layers"]
+    est = per_bin_rates(job, total)
+    widths_s = np.diff(job.bin_edges_mjd) * SECONDS_PER_DAY
+    span_days = float(job.bin_edges_mjd[-1] - job.bin_edges_mjd[0])
+    if not np.allclose(widths_s, widths_s[0], rtol=1e-9):
+        raise ConfigError("midm: the time bins must have equal widths (the daily total sums rate x width)")
+    per_day = SECONDS_PER_DAY
+    hours = _hours_since_start(job.bin_edges_mjd)
+    written: list[str] = []
+
+    tally = rate_tally(job, context, total)
+    tally.save(outdir / "rate.json")
+    written.append("rate.json")
+
+    day_scale = widths_s[0] / span_days  # sum over bins of rate x width, per day of grid span
+    iso_daily = est["isotope_bin_sum"] * day_scale
+    iso_daily_err = est["isotope_bin_sum_err"] * day_scale
+    daily, daily_err = est["bin_sum"] * day_scale, est["bin_sum_err"] * day_scale
+    layer_daily = est["cell"].sum(axis=(0, 1)) * day_scale
+    i_max, i_min = int(np.argmax(est["total"])), int(np.argmin(est["total"]))
+    v_ref = 450.0  # km/s, the reference speed of Eq. (6)
+    mu = model.m_chi * job.iso_mass / (model.m_chi + job.iso_mass)
+    thresholds = np.sqrt(2.0 * model.delta / mu) * C_KM_S
+    v_max = job.v_esc + float(np.linalg.norm(job.u_earth, axis=1).max())
+    summary = {
+        "name": cfg.run.name,
+        "scenario": cfg.run.scenario,
+        "site": context["world"].site.name,
+        "earth_model": context["world"].earth.name,
+        "histories": int(total.n),
+        "estimator": cfg.midm.estimator,
+        "units": {"rate": "events/day", "time": "UTC", "hours": "h", "speed": "km/s", "length": "km",
+                  "lifetime": "s", "delta": "keV", "mass": "GeV"},
+        "model": {
+            "m_chi": model.m_chi, "delta": model.delta * 1e6, "g_M": model.g_M,
+            "coupling_convention": model.coupling_convention, "cross_section_prefactor": cfg.midm.cross_section_prefactor,
+            "lifetime": model.lifetime, "decay_length_at_450_km_s": float(model.decay_length(v_ref)),
+        },
+        "detector_volume_m3": cfg.detector.volume * 1e-6,
+        "isotopes": {
+            n: {"threshold_speed": float(thresholds[k]), "open": bool(thresholds[k] < v_max),
+                "daily": float(iso_daily[k]), "daily_err": float(iso_daily_err[k]),
+                "share_of_daily": float(iso_daily[k] / daily) if daily > 0 else 0.0}
+            for k, n in enumerate(names)
+        },
+        "layers": {name: float(layer_daily[k]) for k, name in enumerate(layers)},
+        "bins": {
+            "start_utc": [t.isot for t in Time(job.bin_edges_mjd[:-1], format="mjd", scale="utc")],
+            "hours_since_start": hours.tolist(),
+            "total": (est["total"] * per_day).tolist(),
+            "total_err": (est["total_err"] * per_day).tolist(),
+            **{n: (est["isotope"][:, k] * per_day).tolist() for k, n in enumerate(names)},
+            **{f"{n}_err": (est["isotope_err"][:, k] * per_day).tolist() for k, n in enumerate(names)},
+            "dominant_isotope": [names[k] for k in np.argmax(est["isotope"], axis=1)],
+        },
+        "daily": float(daily),
+        "daily_err": float(daily_err),
+        "hour_of_max": float(hours[i_max]),
+        "hour_of_min": float(hours[i_min]),
+        "max_over_min": float(est["total"][i_max] / est["total"][i_min]) if est["total"][i_min] > 0 else None,
+        "sampling": {"v_cut_gal": job.v_cut, "probability_above_v_cut": context["p_cut"]},
+        "headline": {
+            "daily rate [events/day]": f"{daily:.4g} ± {daily_err:.2g}",
+            "peak / trough hour [h]": f"{hours[i_max]:.1f} / {hours[i_min]:.1f} (max/min = "
+                                     f"{est['total'][i_max] / max(est['total'][i_min], 1e-300):.3g})",
+            "dominant isotope (daily)": names[int(np.argmax(iso_daily))],
+            "decay length at 450 km/s [km]": f"{float(model.decay_length(v_ref)):.4g}",
+        },
+    }
+    written += _write_catalog(cfg, tally, context, outdir)
+    summary["catalog"] = {"file": "events.parquet" if "events.parquet" in written else None,
+                          "live_time_days": cfg.detector.live_time / SECONDS_PER_DAY,
+                          "background_per_keV_per_year": cfg.detector.background}
+    atomic_write_json(outdir / "summary.json", summary)
+    written.append("summary.json")
+
+    if cfg.output.plot:
+        from mcdm.plotting import plot_rate_by_category
+
+        where = f"{summary['site']}, {cfg.time.start[:10]}"
+        label = (f"m = {model.m_chi:g} GeV, δ = {model.delta * 1e6:g} keV, g_M = {model.g_M:g}, "
+                 f"{cfg.detector.volume * 1e-6:g} m³")
+        opened = [k for k in range(len(names)) if np.any(est["isotope"][:, k] > 0)] or list(range(len(names)))
+        plot_rate_by_category(outdir / "rate_by_isotope.png", hours, est["isotope"][:, opened] * per_day,
+                              est["isotope_err"][:, opened] * per_day, [names[k] for k in opened],
+                              title=f"{where}: {label}", ylabel="rate [events/day]")
+        by_layer = est["cell"].sum(axis=1) * per_day
+        plot_rate_by_category(outdir / "rate_by_layer.png", hours, by_layer, None, layers,
+                              title=f"{where}: scatter layer", ylabel="rate [events/day]")
+        written += ["rate_by_isotope.png", "rate_by_layer.png"]
+    return written
+
+
+def _write_catalog(cfg: RunConfig, tally, context: dict[str, Any], outdir) -> list[str]:
+    """Synthesize and write the event catalog of ``[detector]`` (Poisson signal + flat background)."""
+    if cfg.detector.live_time <= 0:
+        return []
+    from mcdm.rng import report_generator
+    from mcdm.synthesis import synthesize_catalog
+
+    catalog = synthesize_catalog(
+        tally, cfg.detector.live_time, report_generator(cfg.run.seed), context["model"].delta * 1e6,
+        detector=context["world"].site.name, resolution_fraction=cfg.detector.resolution,
+        background_per_keV_per_year=cfg.detector.background,
+        run={"name": cfg.run.name, "kind": "chi2 -> chi gamma photons (synthetic)", "seed": cfg.run.seed},
+    )
+    catalog.to_parquet(outdir / "events.parquet")
+    return ["events.parquet"]

@@ -19,7 +19,12 @@ def default_doc():
 
 def test_default_config_is_valid_and_has_seed004_halo(default_doc):
     cfg = config_from_dict(default_doc)
-    assert cfg.run.scenario == "halo_flux"
+    assert cfg.run.scenario == "midm"
+    # digest 004 §3, Fig. 5a: 1 TeV, delta = 15 keV, g_M = 2e-3, 1000 m^3 at Gran Sasso on 2000-01-01
+    assert cfg.midm.delta == pytest.approx(15e-6)
+    assert cfg.midm.g_M == pytest.approx(2e-3)
+    assert cfg.detector.volume == pytest.approx(1e9)
+    assert cfg.time.start.startswith("2000-01-01")
     # digest 004 §2.7: v0 = 220 km/s, v_esc = 550 km/s, rho = 0.3 GeV/cm^3
     assert (cfg.halo.v0, cfg.halo.v_esc, cfg.halo.rho) == (220.0, 550.0, 0.3)
     assert cfg.time.width == pytest.approx(3600.0)
