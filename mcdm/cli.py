@@ -52,9 +52,13 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_config(args: argparse.Namespace) -> int:
-    from mcdm.config import default_config_text
+    from mcdm.config import DEFAULT_CONFIG_NAME, builtin_config_names, default_config_text
 
-    sys.stdout.write(default_config_text())
+    if args.list:
+        for name in builtin_config_names():
+            print(name + ("  (default)" if f"{name}.toml" == DEFAULT_CONFIG_NAME else ""))
+        return 0
+    sys.stdout.write(default_config_text(args.name))
     return 0
 
 
@@ -91,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"mcdm {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("run", help="run a config (default: the built-in halo-flux job)")
+    p = sub.add_parser("run", help="run a config (default: the built-in main job, seed-004 MIDM at Gran Sasso)")
     p.add_argument("config", nargs="?", help="TOML run configuration (omit for the built-in default)")
     p.add_argument("--output-dir", type=Path, help="override [run] output_dir")
     p.add_argument("--workers", type=int, help="override [run] workers (does not change the numbers)")
@@ -103,7 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resolved", action="store_true", help="print the config with every default filled in")
     p.set_defaults(func=_cmd_check)
 
-    p = sub.add_parser("config", help="print the built-in default config")
+    p = sub.add_parser("config", help="print the built-in default config (or another built-in one)")
+    p.add_argument("--name", help="a built-in config, e.g. halo_flux_lngs (--list shows them)")
+    p.add_argument("--list", action="store_true", help="list the built-in configs")
     p.set_defaults(func=_cmd_config)
 
     p = sub.add_parser("sites", help="list the underground sites in the geometry library")

@@ -1,6 +1,6 @@
 """Benchmark of the main job (scenario ``halo_flux``): throughput, time to precision, peak memory.
 
-Runs the built-in default config (Gran Sasso, PREM, 24 hourly bins) at several history counts in
+Runs the built-in config ``halo_flux_lngs`` (Gran Sasso, PREM, 24 hourly bins) at several history counts in
 a fresh subprocess each (so peak memory is per run), and prints
 
 * histories per second and ray traversals (history x time bin) per second, one worker;
@@ -28,7 +28,7 @@ _CHILD = textwrap.dedent(
     import json, resource, sys, time, tomllib
     from mcdm.config import config_from_dict, default_config_text
     from mcdm.run import run
-    doc = tomllib.loads(default_config_text())
+    doc = tomllib.loads(default_config_text("halo_flux_lngs"))
     doc["run"].update(samples=int(sys.argv[1]), output_dir=sys.argv[2], name="bench")
     doc["output"].update(progress=False, plot=False)
     cfg = config_from_dict(doc)

@@ -2,6 +2,7 @@
 from mcdm.config.load import (
     DEFAULT_CONFIG_NAME,
     RunConfig,
+    builtin_config_names,
     config_from_dict,
     config_to_dict,
     config_to_toml,
@@ -16,5 +17,6 @@ __all__ = [
     "config_to_dict",
     "config_to_toml",
     "default_config_text",
+    "builtin_config_names",
     "DEFAULT_CONFIG_NAME",
 ]

@@ -29,7 +29,7 @@ from mcdm.config.schema import (
 from mcdm.errors import ConfigError
 
 __all__ = ["RunConfig", "load_config", "config_from_dict", "config_to_dict", "config_to_toml",
-           "default_config_text", "DEFAULT_CONFIG_NAME"]
+           "default_config_text", "builtin_config_names", "DEFAULT_CONFIG_NAME"]
 
 #: the built-in config `mcdm run` uses when given none
 DEFAULT_CONFIG_NAME = "midm_gran_sasso.toml"
@@ -121,6 +121,16 @@ def config_to_toml(cfg: RunConfig) -> str:
     return tomli_w.dumps(config_to_dict(cfg))
 
 
-def default_config_text() -> str:
-    """The text of the built-in default config (the main job)."""
-    return resources.files("mcdm.config").joinpath("defaults", DEFAULT_CONFIG_NAME).read_text(encoding="utf-8")
+def builtin_config_names() -> list[str]:
+    """Names of the built-in configs (``mcdm config --name NAME`` prints one)."""
+    folder = resources.files("mcdm.config").joinpath("defaults")
+    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".toml"))
+
+
+def default_config_text(name: str | None = None) -> str:
+    """The text of a built-in config: the main job's by default, else ``name`` (e.g. ``"halo_flux_lngs"``)."""
+    file = DEFAULT_CONFIG_NAME if name is None else f"{name.removesuffix('.toml')}.toml"
+    folder = resources.files("mcdm.config").joinpath("defaults")
+    if not folder.joinpath(file).is_file():
+        raise ConfigError(f"no built-in config {name!r}; built-in: {builtin_config_names()}")
+    return folder.joinpath(file).read_text(encoding="utf-8")

@@ -126,12 +126,13 @@ def score_chunk(v_gal, uniforms, u_earth, rotations, c_kms,
                 m_chi, delta, e_mu, m_nucleon, g_p, g_n, prefactor_code,
                 iso_mass, iso_kind, iso_coeffs, iso_helm, iso_b, iso_j,
                 r_det, outer_radii, onion, n_layers, tau2_s, form, radius_det, volume_det,
-                sum_w, sum_w2, iso_w2, tot_w2, iso_day_w2, day_w2):
+                sum_w, sum_w2, iso_w2, tot_w2, iso_day_w2, day_w2, hist_weight):
     """Score a chunk of histories in every time bin and for every isotope (accumulates in place).
 
     Parameters
     ----------
     v_gal : (n, 3) galactic-frame velocities [km/s]; uniforms : (n, 2) in [0, 1)
+    hist_weight : (n,) importance weight of each velocity (f/q; ones for plain halo sampling)
     u_earth : (T, 3) Earth velocity [km/s]; rotations : (T, 3, 3) galactic → local ENU
     sum_w, sum_w2 : (T, S) per bin and species (isotope × layer): Σw and Σw² over histories
     iso_w2 : (T, I) Σ (per-history isotope total)²; tot_w2 : (T,) Σ (per-history bin total)²
@@ -145,6 +146,9 @@ def score_chunk(v_gal, uniforms, u_earth, rotations, c_kms,
     out = np.empty(n_layers)
     iso_day = np.empty(n_iso)
     for h in range(n):
+        hw = hist_weight[h]
+        if hw == 0.0:  # outside the halo's support: a history that scores nothing
+            continue
         u1 = uniforms[h, 0]
         u2 = uniforms[h, 1]
         iso_day[:] = 0.0
@@ -167,8 +171,9 @@ def score_chunk(v_gal, uniforms, u_earth, rotations, c_kms,
                                       radius_det, volume_det, out)
                 if w_iso == 0.0:
                     continue
+                w_iso *= hw
                 for l in range(n_layers):
-                    w = out[l]
+                    w = out[l] * hw
                     sum_w[t, first + l] += w
                     sum_w2[t, first + l] += w * w
                 iso_w2[t, i] += w_iso * w_iso

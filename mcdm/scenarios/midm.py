@@ -37,6 +37,8 @@ class MidmJob(NamedTuple):
     v0: float  # [km/s]
     v_esc: float  # [km/s]
     v_cut: float  # galactic speed below which no isotope can upscatter in any bin [km/s]
+    boost: np.ndarray  # (3,) mean Earth velocity of the grid, the lab frame of the mixture sampler [km/s]
+    halo_fraction: float  # share of velocity draws from the halo itself (1: plain halo sampling)
     u_earth: np.ndarray  # (T, 3) [km/s]
     rotations: np.ndarray  # (T, 3, 3)
     detector_position: np.ndarray  # (3,) [km]
@@ -165,6 +167,8 @@ def compile_job(cfg: RunConfig) -> tuple[MidmJob, dict[str, Any]]:
         v0=cfg.halo.v0,
         v_esc=cfg.halo.v_esc,
         v_cut=v_cut,
+        boost=world.u_earth.mean(axis=0),
+        halo_fraction=cfg.midm.halo_fraction if cfg.midm.velocity_sampling == "mixture" else 1.0,
         u_earth=world.u_earth,
         rotations=world.rotations,
         detector_position=world.detector_position,
@@ -210,9 +214,11 @@ def simulate_shard(job: MidmJob, shard: int) -> MidmShardSums:
     from mcdm.kernels.next_event import score_chunk
     from mcdm.rng import shard_streams
     from mcdm.source import StandardHaloModel
+    from mcdm.source.importance import LabIsotropicMixture
 
     rng_v, rng_u = shard_streams(job.seed, job.n_shards, shard, 2)  # velocities, CM-angle uniforms
-    halo = StandardHaloModel(v0=job.v0, v_esc=job.v_esc)
+    sampler = LabIsotropicMixture(StandardHaloModel(v0=job.v0, v_esc=job.v_esc), tuple(job.boost),
+                                  v_min=job.v_cut, halo_fraction=job.halo_fraction)
     n_bins, n_iso = job.u_earth.shape[0], job.iso_mass.shape[0]
     n_species = job.onion.shape[1]
     sums = MidmShardSums.zeros(n_bins, n_species, n_iso)
@@ -221,10 +227,10 @@ def simulate_shard(job: MidmJob, shard: int) -> MidmShardSums:
     done = 0
     while done < n_total:
         n = min(CHUNK, n_total - done)
-        v_gal = halo.sample(n, rng_v, v_min=job.v_cut)
+        v_gal, weight = sampler.sample(n, rng_v)
         uniforms = rng_u.random((n, 2))
         score_chunk(v_gal, uniforms, job.u_earth, job.rotations, *physics,
-                    sums.sum_w, sums.sum_w2, sums.iso_w2, sums.tot_w2, sums.iso_day_w2, sums.day_w2)
+                    sums.sum_w, sums.sum_w2, sums.iso_w2, sums.tot_w2, sums.iso_day_w2, sums.day_w2, weight)
         done += n
     sums.n = n_total
     return sums

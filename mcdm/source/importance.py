@@ -1,0 +1,92 @@
+"""Importance sampling of halo velocities for estimators that score every time bin with one history.
+
+The next-event estimator of seed 004 re-scores each galactic velocity in every time bin; a bin's
+weight is large only when the lab velocity points along a long, dense ray (χ arriving from
+below the horizon). Drawing velocities from the halo itself starves the bins in which the DM wind
+comes from overhead: most histories then score almost nothing there (a 3.7 % worst-hour error
+where the daily total has 0.8 %, at 1.3e5 histories).
+
+:class:`LabIsotropicMixture` is a defensive mixture (Hesterberg 1995; Owen & Zhou 2000)
+
+    q(v) = α f_t(v) + (1 − α) f_iso(v),
+
+with f_t the halo above a speed cut and f_iso the same lab-frame speed distribution (boost ū, the
+mean Earth velocity of the run) with isotropic lab directions. Every direction is sampled in every
+bin, and the weights f_t/q ≤ 1/α stay bounded, so no bin can be worse than 1/α times plain
+sampling. Weights are exact (no approximation): the estimator stays unbiased for any α in (0, 1].
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from mcdm.errors import ConfigError
+from mcdm.source.halo import StandardHaloModel
+
+__all__ = ["LabIsotropicMixture"]
+
+
+@dataclass(frozen=True)
+class LabIsotropicMixture:
+    """Defensive mixture of the truncated halo and its lab-isotropised twin.
+
+    halo : the halo model f
+    boost : (3,) Earth velocity ū in galactic axes [km/s] that defines the lab frame of f_iso
+    v_min : galactic speed cut of f_t [km/s] (f_t = f 1[|v| >= v_min] / P(|v| >= v_min))
+    halo_fraction : α, the share of draws from f_t (1 = plain halo sampling)
+    """
+
+    halo: StandardHaloModel
+    boost: tuple[float, float, float]
+    v_min: float = 0.0
+    halo_fraction: float = 0.3
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.halo_fraction <= 1.0:
+            raise ConfigError(f"halo_fraction must be in (0, 1], got {self.halo_fraction!r}")
+        if len(self.boost) != 3 or not np.all(np.isfinite(self.boost)):
+            raise ConfigError(f"boost must be a finite 3-vector [km/s], got {self.boost!r}")
+
+    def halo_density(self, v: np.ndarray) -> np.ndarray:
+        """f_t(v): the halo's velocity density above the speed cut [(s/km)^3]."""
+        s = np.linalg.norm(v, axis=1)
+        p = self.halo.probability_above(self.v_min)
+        inside = (s >= self.v_min) & (s < self.halo.v_esc)
+        return np.where(inside, np.exp(-((s / self.halo.v0) ** 2)) / (self.halo.norm * p), 0.0)
+
+    def isotropic_density(self, v: np.ndarray) -> np.ndarray:
+        """f_iso(v) = g(|v − ū|) / (4π |v − ū|²), g the halo's lab-frame speed density [(s/km)^3]."""
+        u = np.asarray(self.boost, dtype=float)
+        s = np.linalg.norm(v - u, axis=1)
+        g = self.halo.lab_speed_pdf(s, float(np.linalg.norm(u)))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(s > 0.0, g / (4.0 * np.pi * s * s), 0.0)
+
+    def density(self, v: np.ndarray) -> np.ndarray:
+        """q(v) [(s/km)^3]."""
+        a = self.halo_fraction
+        out = a * self.halo_density(v)
+        if a < 1.0:
+            out = out + (1.0 - a) * self.isotropic_density(v)
+        return out
+
+    def sample(self, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """Draw ``n`` galactic velocities [km/s] from q and their weights f_t/q (mean 1).
+
+        The component of each draw is a binomial split (halo draws first, then isotropic ones);
+        draws outside the support of f_t keep weight 0 (they count as histories).
+        """
+        if self.halo_fraction == 1.0:
+            return self.halo.sample(n, rng, v_min=self.v_min), np.ones(n)
+        k = int(rng.binomial(n, self.halo_fraction))
+        from_halo = self.halo.sample(k, rng, v_min=self.v_min)
+        u = np.asarray(self.boost, dtype=float)
+        # lab speeds |v' − ū| with v' ~ f have density g; directions isotropic in the lab
+        speed = np.linalg.norm(self.halo.sample(n - k, rng) - u, axis=1)
+        direction = rng.standard_normal((n - k, 3))
+        direction /= np.linalg.norm(direction, axis=1)[:, None]
+        v = np.ascontiguousarray(np.vstack([from_halo, u + speed[:, None] * direction]))
+        q = self.density(v)
+        w = np.divide(self.halo_density(v), q, out=np.zeros(n), where=q > 0.0)
+        return v, w
