@@ -15,7 +15,7 @@ import numpy as np
 
 from mcdm.config import RunConfig
 from mcdm.constants import C_KM_S, HBARC_GEV_CM
-from mcdm.errors import ConfigError
+from mcdm.errors import ConfigError, DataLibraryError
 from mcdm.units import KM_TO_CM
 
 __all__ = ["MidmJob", "MidmShardSums", "compile_job", "simulate_shard", "per_bin_rates", "CHUNK"]
@@ -142,7 +142,10 @@ def compile_job(cfg: RunConfig) -> tuple[MidmJob, dict[str, Any]]:
     model = build_model(cfg)
     world = resolve_site_frames(cfg)
     names = list(cfg.midm.isotopes)
-    responses = compile_responses(names, allow_helm=cfg.midm.allow_helm)
+    try:
+        responses = compile_responses(names, allow_helm=cfg.midm.allow_helm)
+    except (ConfigError, DataLibraryError) as exc:
+        raise ConfigError(f"midm.isotopes: {exc}".replace("pass allow_helm=True", "set [midm] allow_helm = true")) from None
     available = world.earth.available_nuclides()
     missing = [n for n in names if n not in available]
     if missing:

@@ -180,3 +180,8 @@ def test_same_numbers_for_any_worker_count(tmp_path):
     assert s1["bins"] == s2["bins"] and s1["daily"] == s2["daily"]
     pd.testing.assert_frame_equal(EventCatalog.read_parquet(one / "events.parquet").df,
                                   EventCatalog.read_parquet(two / "events.parquet").df)
+
+
+def test_unknown_isotope_names_the_field_and_the_known_ones(tmp_path):
+    with pytest.raises(ConfigError, match=r"midm\.isotopes: .*known: \['Al27', 'Fe56'.*allow_helm = true"):
+        run(_config(tmp_path, "bad", samples=1_000, bins=2, isotopes=["Al27", "Xx99"]))
