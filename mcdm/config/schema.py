@@ -150,7 +150,7 @@ class MidmSection:
     velocity_sampling: str = spec_field("mixture", "str", choices=("mixture", "halo"),
                                         doc="halo velocities: defensive mixture with lab-isotropic draws "
                                             "(mcdm.source.importance) or the halo itself")
-    halo_fraction: float = spec_field(0.3, "float", gt=0, le=1,
+    halo_fraction: float = spec_field(0.5, "float", gt=0, le=1,
                                       doc="share of mixture draws taken from the halo itself (alpha)")
     estimator: str = spec_field("next_event", "str", choices=("next_event", "eq41_as_printed", "eq41_authors_code"),
                                 doc="physical next-event estimator (DESIGN.md §4); the paper's Eq. (41) literally; "

@@ -372,7 +372,7 @@ def report(cfg: RunConfig, job: MidmJob, context: dict[str, Any], total: MidmSha
             "decay length at 450 km/s [km]": f"{float(model.decay_length(v_ref)):.4g}",
         },
     }
-    written += _write_catalog(cfg, tally, context, outdir)
+    written += _write_catalog(cfg, job, tally, context, outdir)
     summary["catalog"] = {"file": "events.parquet" if "events.parquet" in written else None,
                           "live_time_days": cfg.detector.live_time / SECONDS_PER_DAY,
                           "background_per_keV_per_year": cfg.detector.background}
@@ -396,17 +396,20 @@ def report(cfg: RunConfig, job: MidmJob, context: dict[str, Any], total: MidmSha
     return written
 
 
-def _write_catalog(cfg: RunConfig, tally, context: dict[str, Any], outdir) -> list[str]:
-    """Synthesize and write the event catalog of ``[detector]`` (Poisson signal + flat background)."""
+def _write_catalog(cfg: RunConfig, job: MidmJob, tally, context: dict[str, Any], outdir) -> list[str]:
+    """Synthesize and write the event catalog of ``[detector]`` (Poisson signal + flat background),
+    with Monte Carlo truth per signal event: isotope, layer, chi2 speed [km/s], flight length [km]."""
     if cfg.detector.live_time <= 0:
         return []
     from mcdm.rng import report_generator
+    from mcdm.scenarios.midm_truth import make_truth_sampler
     from mcdm.synthesis import synthesize_catalog
 
     catalog = synthesize_catalog(
         tally, cfg.detector.live_time, report_generator(cfg.run.seed), context["model"].delta * 1e6,
         detector=context["world"].site.name, resolution_fraction=cfg.detector.resolution,
         background_per_keV_per_year=cfg.detector.background,
+        truth_sampler=make_truth_sampler(job, cfg.run.seed),
         run={"name": cfg.run.name, "kind": "chi2 -> chi gamma photons (synthetic)", "seed": cfg.run.seed},
     )
     catalog.to_parquet(outdir / "events.parquet")

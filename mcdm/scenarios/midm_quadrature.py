@@ -43,7 +43,7 @@ __all__ = ["DEFAULT_NODES", "QuadratureConvergence", "rate_quadrature", "rate_qu
            "quadrature_convergence"]
 
 #: default node counts: (μ per sub-interval, β, s, ψ per branch, φ)
-DEFAULT_NODES: tuple[int, int, int, int, int] = (16, 24, 20, 16, 8)
+DEFAULT_NODES: tuple[int, int, int, int, int] = (16, 24, 32, 16, 8)
 
 
 class QuadratureConvergence(NamedTuple):

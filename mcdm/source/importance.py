@@ -14,6 +14,11 @@ with f_t the halo above a speed cut and f_iso the same lab-frame speed distribut
 mean Earth velocity of the run) with isotropic lab directions. Every direction is sampled in every
 bin, and the weights f_t/q ≤ 1/α stay bounded, so no bin can be worse than 1/α times plain
 sampling. Weights are exact (no approximation): the estimator stays unbiased for any α in (0, 1].
+
+Measured (seed 004, δ = 15 keV, 2×10⁵ histories, 24 hourly bins): relative error of the worst hour
+/ of the daily total at Gran Sasso 3.3 % / 0.63 % (α = 1, plain halo), 0.94 % / 0.52 % (α = 0.5),
+0.86 % / 0.54 % (α = 0.3); at SUPL, where the wind mostly comes from below, 0.77 % / 0.28 % (α = 1),
+0.68 % / 0.39 % (α = 0.5), 0.72 % / 0.47 % (α = 0.3). α = 0.5 is the default.
 """
 from __future__ import annotations
 
@@ -40,7 +45,7 @@ class LabIsotropicMixture:
     halo: StandardHaloModel
     boost: tuple[float, float, float]
     v_min: float = 0.0
-    halo_fraction: float = 0.3
+    halo_fraction: float = 0.5
 
     def __post_init__(self) -> None:
         if not 0.0 < self.halo_fraction <= 1.0:

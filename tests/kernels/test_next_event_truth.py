@@ -5,7 +5,8 @@ m v²/2 = m₂ w²/2 + q²/2M + δ; the L-distribution's normalisation must be t
 the weight (the same constant for every layer of a history: that checks the ray direction); sampled
 L must lie where the layer has density; and for a detector at the centre of one uniform ball of
 radius R, L is a truncated exponential: L(u) = −ℓ ln(1 − u (1 − e^{−R/ℓ})), mean
-ℓ (1 − (1 + R/ℓ) e^{−R/ℓ}) / (1 − e^{−R/ℓ}). Also run with NUMBA_DISABLE_JIT=1 by tests/test_python_mode.py.
+ℓ (1 − (1 + R/ℓ) e^{−R/ℓ}) / (1 − e^{−R/ℓ}).
+Also run with NUMBA_DISABLE_JIT=1 by tests/test_python_mode.py.
 """
 import math
 

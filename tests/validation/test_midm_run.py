@@ -93,7 +93,8 @@ def test_aluminium_dominates_gran_sasso(gs_run):
 @pytest.mark.validation
 def test_authors_code_form_gives_the_papers_element_shares(tmp_path):
     """The paper's statements (target 9, 10) hold for Eq. (41) as the authors' code evaluates it:
-    27Al dominates every hour at GS and most hours at SUPL; SUPL/GS ~ 10 within a factor 2."""
+    27Al dominates every hour at GS and most hours at SUPL; SUPL/GS ~ 10 within a factor 2; the
+    SUPL peak is broader (half-maximum width 12 h against 9 h at 2e5 histories)."""
     gs = run(_config(tmp_path, "gs41", samples=20_000, bins=12, live_time="0 d", estimator="eq41_authors_code"))
     supl = run(_config(tmp_path, "supl41", site="supl_efk2023", samples=20_000, bins=12, live_time="0 d",
                        estimator="eq41_authors_code"))
@@ -102,6 +103,7 @@ def test_authors_code_form_gives_the_papers_element_shares(tmp_path):
     assert set(s_gs["bins"]["dominant_isotope"]) == {"Al27"}
     assert s_supl["bins"]["dominant_isotope"].count("Al27") > 6
     assert 5.0 <= s_supl["daily"] / s_gs["daily"] <= 20.0
+    assert _half_max_width(s_supl["bins"]["total"]) > _half_max_width(s_gs["bins"]["total"])  # broader
 
 
 @pytest.mark.validation
@@ -135,7 +137,12 @@ def test_supl_against_gran_sasso(gs_run, supl_run):
     _, supl = supl_run
     ratio = supl["daily"] / gs["daily"]
     assert 5.0 <= ratio <= 20.0, ratio  # "an order of magnitude", factor 2 (target 10)
-    assert _half_max_width(supl["bins"]["total"]) > _half_max_width(gs["bins"]["total"])
+    # "the peak is broader at SUPL": with the physical estimator the SUPL day has a much higher
+    # floor (max/min ~9 against ~42 at GS), but its half-maximum width is that of GS within a bin
+    # (the SUPL peak is 56Fe from the core, which is narrow); the Eq. (41) forms give the broader
+    # peak the paper describes (test_authors_code_form_gives_the_papers_element_shares)
+    assert supl["max_over_min"] < 0.5 * gs["max_over_min"]
+    assert abs(_half_max_width(supl["bins"]["total"]) - _half_max_width(gs["bins"]["total"])) <= 2
     # 56Fe (chi2 from scatters in the core) dominates at the peak; with the physical estimator it
     # leads most of the day at SUPL (the paper, with its Eq. (41), finds 27Al for most hours; see
     # test_authors_code_form_gives_the_papers_element_shares)
@@ -185,3 +192,24 @@ def test_same_numbers_for_any_worker_count(tmp_path):
 def test_unknown_isotope_names_the_field_and_the_known_ones(tmp_path):
     with pytest.raises(ConfigError, match=r"midm\.isotopes: .*known: \['Al27', 'Fe56'.*allow_helm = true"):
         run(_config(tmp_path, "bad", samples=1_000, bins=2, isotopes=["Al27", "Xx99"]))
+
+
+def test_catalog_carries_monte_carlo_truth(tmp_path):
+    """At g_M = 0.1 (ell ~ 5000 km, ~20 events/day) a one-day catalog has signal events with truth."""
+    outdir = run(config_from_dict({
+        "run": {"name": "truth", "scenario": "midm", "seed": 7, "samples": 8_000, "shards": 2,
+                "output_dir": str(tmp_path)},
+        "site": {"name": "gran_sasso_efk2023"}, "earth": {"model": "three_layer_efk2023"},
+        "midm": {"delta": "15 keV", "g_M": 0.1},
+        "detector": {"live_time": "1 d", "background": 100.0},
+        "time": {"start": "2000-01-01T00:00:00", "bins": 6, "width": "4 h"},
+        "output": {"plot": False, "progress": False},
+    }))
+    df = EventCatalog.read_parquet(outdir / "events.parquet").df
+    sig = df[df["is_signal"]]
+    assert len(sig) >= 3
+    assert set(sig["isotope"]) <= {"Mg24", "Mg25", "Al27", "Si29", "Fe56"}
+    assert set(sig["layer"]) <= {"core", "mantle", "crust"}
+    assert np.all(np.isfinite(sig["chi2_speed_km_s"])) and np.all(sig["chi2_speed_km_s"] > 0)
+    assert np.all(sig["flight_km"] > 0) and np.all(sig["flight_km"] < 2 * 6371.0)
+    assert df.loc[~df["is_signal"], "flight_km"].isna().all()
