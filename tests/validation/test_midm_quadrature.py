@@ -6,7 +6,8 @@ Quadrature: :mod:`mcdm.scenarios.midm_quadrature`, the lab-frame form of digest 
 (Gauss–Legendre over χ₂ direction, incoming speed, lab angle and azimuth; θ_lab ≤ θ_max, both
 branches, J_±, cos θ_cm,± and v_out,± of :mod:`mcdm.physics.kinematics`; escape cut solved
 analytically; n_χ V_D and the fully normalised Maxwellian, no p_cut). The two share only the
-cross-section kernel, the onion shells, the frames and the ray–ball intersection.
+cross-section kernel, the CM speeds V, u and q²(cos θ_cm) of mcdm.kernels.kinematics (which
+mcdm.physics.kinematics builds on), the onion shells, the frames and the ray–ball intersection.
 
 Tolerance: |MC − quadrature| < 3σ_MC and < 2 %, per (time bin, isotope), at the bins of the
 daily maximum and minimum of Gran Sasso, δ = 15 keV (²⁷Al, ⁵⁶Fe), and at δ = 100 keV (⁵⁶Fe). The
@@ -17,15 +18,17 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+import mcdm
 from mcdm.config import config_from_dict, config_to_dict, load_config
 from mcdm.scenarios.midm import compile_job, per_bin_rates, simulate_shard
 from mcdm.scenarios.midm_quadrature import quadrature_convergence, rate_quadrature
 
-DEFAULT_TOML = "mcdm/config/defaults/midm_gran_sasso.toml"
+DEFAULT_TOML = str(Path(mcdm.__file__).parent / "config" / "defaults" / "midm_gran_sasso.toml")
 COARSE = (8, 12, 10, 8, 4)
 
 
