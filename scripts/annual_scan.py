@@ -30,6 +30,7 @@ from mcdm.config import config_from_dict, default_config_text
 from mcdm.io import atomic_write_json, atomic_write_text, markdown_table
 from mcdm.plotting import plot_daily_totals
 from mcdm.run import run
+from mcdm.scenarios.midm import point_config
 from mcdm.source import earth_velocity
 
 __all__ = ["month_config", "run_month", "main"]
@@ -40,21 +41,9 @@ DEFAULT_SAMPLES, QUICK_SAMPLES = 100_000, 3_000
 
 def month_config(month: int, output_dir: Path, *, samples: int, site: str = "gran_sasso_efk2023",
                  delta_kev: float = 15.0, g_M: float = 2e-3, seed: int | None = None, workers: int = 1) -> dict:
-    """The built-in midm config as a dict, starting 2000-<month>-01 00:00 UTC (no plots, no catalog).
-
-    delta_kev [keV], g_M [1].
-    """
-    data = tomllib.loads(default_config_text())
-    data["run"].update(name=f"month_{month:02d}", output_dir=str(output_dir), samples=int(samples),
-                       workers=int(workers), shards=min(8, int(samples)))
-    if seed is not None:
-        data["run"]["seed"] = int(seed)
-    data["site"]["name"] = site
-    data["midm"].update(delta=f"{float(delta_kev)!r} keV", g_M=float(g_M))
-    data["time"]["start"] = f"2000-{month:02d}-01T00:00:00"
-    data["output"].update(plot=False, progress=False)
-    data["detector"]["live_time"] = "0 d"
-    return data
+    """The built-in midm config as a dict, starting 2000-<month>-01 00:00 UTC (no plots, no catalog)."""
+    return point_config(f"month_{month:02d}", output_dir, site=site, delta_kev=delta_kev, g_M=g_M, samples=samples,
+                        start=f"2000-{month:02d}-01T00:00:00", seed=seed, workers=workers)
 
 
 def run_month(data: dict) -> dict[str, Any]:

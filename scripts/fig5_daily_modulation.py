@@ -27,7 +27,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import json
 import tempfile
 import time
 import tomllib
@@ -36,10 +35,11 @@ from typing import Any
 
 import numpy as np
 
-from mcdm.config import config_from_dict, default_config_text
+from mcdm.config import default_config_text
 from mcdm.io import atomic_path, atomic_write_json, atomic_write_text, markdown_table
 from mcdm.plotting import centre_peak_shift, plot_rate_by_category
-from mcdm.run import run
+from mcdm.scenarios.midm import point_config as midm_config
+from mcdm.scenarios.midm import run_point
 
 __all__ = ["RUNS", "midm_config", "run_point", "half_max_bins", "half_max_bins_above_floor", "rms_width_hours",
            "figure5_checks", "main"]
@@ -50,32 +50,6 @@ RUNS = {"gs_15keV": (GS, 15.0), "supl_15keV": (SUPL, 15.0), "gs_100keV": (GS, 10
 SITE_LABEL = {GS: "Gran Sasso", SUPL: "SUPL"}
 G_M = 2e-3
 DEFAULT_SAMPLES, QUICK_SAMPLES = 500_000, 4_000
-
-
-def midm_config(name: str, output_dir: Path, *, site: str, delta_kev: float, g_M: float = G_M,
-                samples: int, start: str | None = None, seed: int | None = None, workers: int = 1) -> dict:
-    """The built-in midm config as a dict with the scan parameters replaced (no plots, no catalog).
-
-    delta_kev [keV], g_M [1], start ISO 8601 UTC of the first hourly bin (None keeps 2000-01-01).
-    """
-    data = tomllib.loads(default_config_text())
-    data["run"].update(name=name, output_dir=str(output_dir), samples=int(samples), workers=int(workers),
-                       shards=min(8, int(samples)))
-    if seed is not None:
-        data["run"]["seed"] = int(seed)
-    data["site"]["name"] = site
-    data["midm"].update(delta=f"{float(delta_kev)!r} keV", g_M=float(g_M))
-    if start is not None:
-        data["time"]["start"] = start
-    data["output"].update(plot=False, progress=False)
-    data["detector"]["live_time"] = "0 d"  # no synthetic catalog
-    return data
-
-
-def run_point(data: dict) -> dict[str, Any]:
-    """Run one config dict (see :func:`midm_config`) and return its ``summary.json`` (rates in events/day)."""
-    outdir = run(config_from_dict(data))
-    return json.loads((outdir / "summary.json").read_text(encoding="utf-8"))
 
 
 def half_max_bins(rate: np.ndarray) -> int:

@@ -25,7 +25,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import json
 import tempfile
 import time
 import tomllib
@@ -34,11 +33,12 @@ from typing import Any
 
 import numpy as np
 
-from mcdm.config import config_from_dict, default_config_text
+from mcdm.config import default_config_text
 from mcdm.io import atomic_path, atomic_write_json, atomic_write_text, markdown_table
 from mcdm.physics.midm import MagneticInelasticDM
 from mcdm.plotting import plot_daily_totals
-from mcdm.run import run
+from mcdm.scenarios.midm import point_config as midm_config
+from mcdm.scenarios.midm import run_point
 
 __all__ = ["SITES", "midm_config", "run_point", "local_exponents", "scan", "exponent_report", "main"]
 
@@ -48,31 +48,6 @@ G_M_FIXED = 2e-3
 TARGET = {"supl_efk2023": 2.0, "gran_sasso_efk2023": 2.4}  # digest 004 §10 target 11
 TOLERANCE = 0.2
 DEFAULT_SAMPLES, QUICK_SAMPLES = 60_000, 3_000
-
-
-def midm_config(name: str, output_dir: Path, *, site: str, delta_kev: float, g_M: float, samples: int,
-                seed: int | None = None, workers: int = 1) -> dict:
-    """The built-in midm config as a dict with site, delta [keV], g_M [1] and samples replaced
-    (no plots, no catalog)."""
-    data = tomllib.loads(default_config_text())
-    data["run"].update(name=name, output_dir=str(output_dir), samples=int(samples), workers=int(workers),
-                       shards=min(8, int(samples)))
-    if seed is not None:
-        data["run"]["seed"] = int(seed)
-    data["site"]["name"] = site
-    data["midm"].update(delta=f"{float(delta_kev)!r} keV", g_M=float(g_M))
-    data["output"].update(plot=False, progress=False)
-    data["detector"]["live_time"] = "0 d"
-    return data
-
-
-def run_point(data: dict) -> dict[str, Any]:
-    """Run one config dict and return the daily totals of its summary [events/day]."""
-    outdir = run(config_from_dict(data))
-    s = json.loads((outdir / "summary.json").read_text(encoding="utf-8"))
-    return {"daily": s["daily"], "daily_err": s["daily_err"], "max_over_min": s["max_over_min"],
-            "isotopes": {k: {"daily": v["daily"], "daily_err": v["daily_err"], "open": v["open"]}
-                         for k, v in s["isotopes"].items()}}
 
 
 def local_exponents(g: np.ndarray, rate: np.ndarray, err: np.ndarray | None = None

@@ -18,7 +18,8 @@ from mcdm.constants import C_KM_S, HBARC_GEV_CM
 from mcdm.errors import ConfigError, DataLibraryError
 from mcdm.units import KM_TO_CM
 
-__all__ = ["MidmJob", "MidmShardSums", "compile_job", "simulate_shard", "per_bin_rates", "CHUNK"]
+__all__ = ["MidmJob", "MidmShardSums", "compile_job", "simulate_shard", "per_bin_rates", "report", "point_config",
+           "run_point", "CHUNK", "ESTIMATOR_FORMS"]
 
 #: [midm] estimator -> form code of mcdm.kernels.next_event (FORM_NEXT_EVENT, FORM_EQ41, FORM_EQ41_CODE)
 ESTIMATOR_FORMS = {"next_event": 0, "eq41_as_printed": 1, "eq41_authors_code": 2}
@@ -414,3 +415,40 @@ def _write_catalog(cfg: RunConfig, job: MidmJob, tally, context: dict[str, Any],
     )
     catalog.to_parquet(outdir / "events.parquet")
     return ["events.parquet"]
+
+
+def point_config(name: str, output_dir, *, site: str = "gran_sasso_efk2023", delta_kev: float = 15.0,
+                 g_M: float = 2e-3, samples: int = 200_000, start: str | None = None, seed: int | None = None,
+                 workers: int = 1) -> dict[str, Any]:
+    """The built-in midm config as a dict for one parameter point (no plots, progress or catalog).
+
+    Used by the figure and scan scripts. delta_kev [keV], g_M [1], start: ISO 8601 UTC of the first
+    bin (None keeps the default day), seed None keeps the default seed.
+    """
+    import tomllib
+
+    from mcdm.config import default_config_text
+
+    data = tomllib.loads(default_config_text())
+    data["run"].update(name=name, output_dir=str(output_dir), samples=int(samples), workers=int(workers),
+                       shards=min(8, int(samples)))
+    if seed is not None:
+        data["run"]["seed"] = int(seed)
+    data["site"]["name"] = site
+    data["midm"].update(delta=f"{float(delta_kev)!r} keV", g_M=float(g_M))
+    if start is not None:
+        data["time"]["start"] = start
+    data["output"].update(plot=False, progress=False)
+    data["detector"]["live_time"] = "0 d"
+    return data
+
+
+def run_point(data: dict[str, Any]) -> dict[str, Any]:
+    """Run one config dict (e.g. from :func:`point_config`); return its summary (rates in events/day)."""
+    import json
+
+    from mcdm.config import config_from_dict
+    from mcdm.run import run
+
+    outdir = run(config_from_dict(data))
+    return json.loads((outdir / "summary.json").read_text(encoding="utf-8"))

@@ -65,24 +65,12 @@ def test_daily_flux_equals_n_mean_v(lngs_run):
 
 
 @pytest.mark.validation
-def test_hour_of_max_column_is_hour_of_lowest_apex(lngs_run):
-    from astropy.coordinates import AltAz, EarthLocation, SkyCoord
-    from astropy.time import Time
-    import astropy.units as u
-
-    from mcdm.geometry import library
-
+def test_hour_of_max_column_is_hour_of_lowest_apex(lngs_run, lowest_apex_bin):
     _, summary = lngs_run
-    site = library.load_site("lngs")
     hours = np.asarray(summary["bins"]["hours_since_start"])
-    times = Time("2000-01-01T00:00:00", scale="utc") + hours * u.h
-    where = EarthLocation.from_geodetic(site.longitude_deg * u.deg, site.latitude_deg * u.deg, 0 * u.m)
-    apex = SkyCoord(ra=318.0 * u.deg, dec=48.33 * u.deg, frame="icrs")
-    alt = apex.transform_to(AltAz(obstime=times, location=where)).alt.deg
     i_col = int(np.argmax(summary["bins"]["mean_column"]))
-    i_alt = int(np.argmin(alt))
-    diff = min(abs(i_col - i_alt), 24 - abs(i_col - i_alt))
-    assert diff <= 1, (hours[i_col], hours[i_alt])
+    i_alt = lowest_apex_bin("lngs", "2000-01-01T00:00:00", hours)
+    assert min(abs(i_col - i_alt), 24 - abs(i_col - i_alt)) <= 1, (hours[i_col], hours[i_alt])
 
 
 def test_same_numbers_for_any_worker_count(tmp_path):

@@ -107,21 +107,11 @@ def test_authors_code_form_gives_the_papers_element_shares(tmp_path):
 
 
 @pytest.mark.validation
-def test_peak_when_the_dm_wind_origin_is_lowest(gs_run):
-    from astropy.coordinates import AltAz, EarthLocation, SkyCoord
-    from astropy.time import Time
-    import astropy.units as u
-
-    from mcdm.geometry import library
-
+def test_peak_when_the_dm_wind_origin_is_lowest(gs_run, lowest_apex_bin):
     _, summary = gs_run
-    site = library.load_site("gran_sasso_efk2023")
     hours = np.asarray(summary["bins"]["hours_since_start"])
-    times = Time("2000-01-01T00:00:00", scale="utc") + hours * u.h
-    where = EarthLocation.from_geodetic(site.longitude_deg * u.deg, site.latitude_deg * u.deg, 0 * u.m)
-    alt = SkyCoord(ra=318.0 * u.deg, dec=48.33 * u.deg).transform_to(AltAz(obstime=times, location=where)).alt.deg
     i_max = int(np.argmax(summary["bins"]["total"]))
-    i_alt = int(np.argmin(alt))
+    i_alt = lowest_apex_bin("gran_sasso_efk2023", "2000-01-01T00:00:00", hours)
     assert min(abs(i_max - i_alt), 24 - abs(i_max - i_alt)) <= 1, (hours[i_max], hours[i_alt])
     assert summary["max_over_min"] > 5.0  # a strong sidereal-daily modulation
 
