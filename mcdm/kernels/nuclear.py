@@ -206,6 +206,10 @@ def matrix_element_sq(q2: float, vperp2: float, c1_0: float, c1_1: float, c4_0: 
             total += qm2 * r_ds * _horner(coeffs[OP_DELTA_SIGMA_P, t, tp], y)
     # App. B: every W carries the common factor e^{-2y}
     total *= math.exp(-2.0 * y)
+    # |M|^2 >= 0 (W_Delta W_Sigma' >= W_DeltaSigma'^2); the fitted polynomials of App. B break this
+    # far out in y (56Fe, q > ~220 MeV, at ~1e-7 of the peak), so clip: a negative rate is meaningless
+    if total < 0.0:
+        total = 0.0
     # Eq. (25): 4 pi/(2 j_N + 1) sum_k sum_{tau tau'} R W
     return _FOUR_PI / (2.0 * j_nucleus + 1.0) * total
 

@@ -147,3 +147,25 @@ def test_numpy_wrappers_equal_kernel_calls():
         vp2 = max(v * v - (q / (2 * mu) + MODEL.delta / q) ** 2, 0.0)
         msq = k.matrix_element_sq(q2[i], vp2, *c, MODEL.m_nucleon, *args)
         assert cs.matrix_element_sq(MODEL, r, q, v_km_s[i]) == pytest.approx(msq, rel=1e-14)
+
+
+def test_matrix_element_is_never_negative():
+    """The App.-B polynomial fits make the raw sum slightly negative for 56Fe at q > ~220 MeV; the
+    kernel clips it (a negative |M|^2 would give negative rates and break catalog sampling)."""
+    from mcdm.kernels.midm import eft_isospin_coefficients
+    from mcdm.kernels.nuclear import matrix_element_sq
+    from mcdm.physics.midm import MagneticInelasticDM
+    from mcdm.physics.nuclear import compile_responses
+
+    model = MagneticInelasticDM(m_chi=1000.0, delta=15e-6, g_M=2e-3)
+    resp = compile_responses(["Mg24", "Mg25", "Al27", "Si29", "Fe56"])
+    lowest = np.inf
+    for i in range(len(resp.names)):
+        for q in np.linspace(0.01, 0.6, 200):
+            c = eft_isospin_coefficients(q * q, model.e_mu_scattering, model.m_chi, model.m_nucleon, model.g_p,
+                                         model.g_n)
+            for vp2 in (0.0, 1e-6, 6e-6):
+                m2 = matrix_element_sq(q * q, vp2, *c[:6], model.m_nucleon, resp.kind[i], resp.coeffs[i],
+                                       resp.helm[i], resp.b[i], resp.j[i])
+                lowest = min(lowest, m2)
+    assert lowest >= 0.0
