@@ -203,3 +203,16 @@ def test_catalog_carries_monte_carlo_truth(tmp_path):
     assert np.all(np.isfinite(sig["chi2_speed_km_s"])) and np.all(sig["chi2_speed_km_s"] > 0)
     assert np.all(sig["flight_km"] > 0) and np.all(sig["flight_km"] < 2 * 6371.0)
     assert df.loc[~df["is_signal"], "flight_km"].isna().all()
+
+
+def test_full_composition_with_helm_stand_ins(tmp_path):
+    """PREM + allow_helm: spin-0 16O and 28Si (Helm M response, c1 and c5 only) add to the Table-2 set."""
+    from mcdm.scenarios.midm import point_config, run_point
+
+    data = point_config("full", tmp_path, samples=4_000)
+    data["earth"] = {"model": "prem", "ocean": "crust"}
+    data["midm"].update(isotopes=["O16", "Mg24", "Al27", "Si28", "Fe56"], allow_helm=True)
+    data["time"].update(bins=4, width="6 h")
+    summary = run_point(data)
+    assert summary["isotopes"]["O16"]["daily"] > 0.0 and summary["isotopes"]["Si28"]["daily"] > 0.0
+    assert summary["isotopes"]["Al27"]["daily"] > summary["isotopes"]["O16"]["daily"]
