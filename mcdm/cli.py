@@ -62,6 +62,19 @@ def _cmd_config(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_scan(args: argparse.Namespace) -> int:
+    from mcdm.scan import load_scan, run_scan
+
+    base, plan = load_scan(args.config)
+    if args.workers is not None and args.workers < 1:
+        raise McdmError(f"--workers must be >= 1, got {args.workers}")
+    outdir = run_scan(base, plan, workers=args.workers, progress=not args.no_progress, fresh=args.fresh,
+                      output_dir=args.output_dir)
+    print(f"mcdm: scan written to {outdir}")
+    print(_format_summary(json.loads((outdir / "summary.json").read_text())))
+    return 0
+
+
 def _cmd_sites(args: argparse.Namespace) -> int:
     from mcdm.geometry import library
 
@@ -101,6 +114,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, help="override [run] workers (does not change the numbers)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("scan", help="run a parameter scan (a run config with a [scan] table), e.g. Fig. 7 of seed 004")
+    p.add_argument("config", help="TOML scan configuration (see mcdm.scan for the [scan] table)")
+    p.add_argument("--output-dir", type=Path, help="override [run] output_dir")
+    p.add_argument("--workers", type=int, help="processes (does not change the numbers)")
+    p.add_argument("--fresh", action="store_true", help="recompute finished points instead of resuming")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_scan)
 
     p = sub.add_parser("check", help="validate a config without running it")
     p.add_argument("config")

@@ -269,3 +269,68 @@ def plot_daily_totals(
         fig.savefig(tmp, dpi=120, format="png")
     plt.close(fig)
     return path
+
+
+def plot_sensitivity_map(path: Path, table, overburden_km: float, m_chi: float, title: str,
+                         constants: str = "codata") -> Path:
+    """The paper's Figure 7 from a (delta, g_M) scan table (mcdm.scan_report columns).
+
+    Shaded: Eq. (43) on/off sensitivity (``onoff_z >= 1``, with background) and its zero-background
+    variant (``onoff_z_zero_bkg >= 1``, light blue); black line: likelihood shape test at Z = 1.64
+    (``likelihood_z``); red contours: total signal events (``total_events``, decades); dashed grey:
+    g_M at which the decay length at 450 km/s equals the overburden length ``overburden_km`` [km].
+    delta in keV and g_M dimensionless, both on log axes; ``m_chi`` [GeV].
+    """
+    from mcdm.io import atomic_path
+    from mcdm.physics.midm import coupling_for_decay_length
+
+    deltas = np.unique(table["delta_keV"].to_numpy())
+    gs = np.unique(table["g_M"].to_numpy())
+    if deltas.size < 2 or gs.size < 2:
+        raise ConfigError("plot_sensitivity_map needs at least 2 values of delta and of g_M")
+
+    def grid(column: str) -> np.ndarray:
+        piv = table.pivot_table(index="g_M", columns="delta_keV", values=column, aggfunc="first")
+        return piv.reindex(index=gs, columns=deltas).to_numpy(dtype=float)
+
+    X, Y = np.meshgrid(deltas, gs)
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7.0, 5.2), constrained_layout=True)
+    zero = np.nan_to_num(grid("onoff_z_zero_bkg"), nan=0.0)
+    onoff = np.nan_to_num(grid("onoff_z"), nan=0.0)
+    ax.contourf(X, Y, zero, levels=[1.0, np.inf], colors=["#9ecae1"], alpha=0.7)
+    ax.contourf(X, Y, onoff, levels=[1.0, np.inf], colors=["#fdae6b"], alpha=0.8)
+    handles = [plt.Rectangle((0, 0), 1, 1, color="#9ecae1", alpha=0.7),
+               plt.Rectangle((0, 0), 1, 1, color="#fdae6b", alpha=0.8)]
+    labels = ["on/off ≥ 1, no background", "on/off ≥ 1, with background"]
+    if "likelihood_z" in table and np.any(np.isfinite(table["likelihood_z"])):
+        lz = np.nan_to_num(grid("likelihood_z"), nan=0.0)
+        if np.nanmax(lz) >= 1.64:
+            ax.contour(X, Y, lz, levels=[1.64], colors="k", linewidths=1.2)
+            handles.append(plt.Line2D([], [], color="k", lw=1.2))
+            labels.append("likelihood shape test Z = 1.64")
+    total = grid("total_events")
+    positive = total[total > 0]
+    if positive.size:
+        levels = 10.0 ** np.arange(np.floor(np.log10(positive.min())), np.ceil(np.log10(positive.max())) + 1, 2)
+        cs = ax.contour(X, Y, np.where(total > 0, total, np.nan), levels=levels, colors="r", linewidths=0.8)
+        ax.clabel(cs, fmt=lambda v: f"{v:.0e}", fontsize=7)
+        handles.append(plt.Line2D([], [], color="r", lw=0.8))
+        labels.append("total signal events")
+    d_line = np.geomspace(deltas.min(), deltas.max(), 200)
+    g_line = [coupling_for_decay_length(overburden_km, m_chi, d * 1e-6, 450.0, constants) for d in d_line]
+    ax.plot(d_line, g_line, "--", color="0.4", lw=1.2)
+    handles.append(plt.Line2D([], [], color="0.4", ls="--"))
+    labels.append(f"ℓ(450 km/s) = {overburden_km:g} km")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlim(deltas.min(), deltas.max())
+    ax.set_ylim(gs.min(), gs.max())
+    ax.set_xlabel("δ [keV]")
+    ax.set_ylabel("g_M")
+    ax.set_title(title, fontsize=9)
+    ax.legend(handles, labels, loc="lower right", fontsize=7)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=120, format="png")
+    plt.close(fig)
+    return path

@@ -48,7 +48,8 @@ class MidmJob(NamedTuple):
     n_layers: int
     m_chi: float  # [GeV]
     delta: float  # [GeV]
-    e_mu: float  # e * mu_tilde for scattering [GeV^-1]
+    e_mu: float  # e * mu_tilde for scattering [GeV^-1], of the config's g_M
+    g_M: float  # the config's coupling (reference of taus and xs_scale)
     m_nucleon: float  # [GeV]
     g_p: float
     g_n: float
@@ -60,6 +61,8 @@ class MidmJob(NamedTuple):
     iso_b: np.ndarray
     iso_j: np.ndarray
     tau2_s: float  # [s]
+    taus: np.ndarray  # (G,) lifetimes of the couplings scored together [s] (G = 1: the config's g_M)
+    xs_scale: np.ndarray  # (G,) (g_M / config g_M)^2, the cross-section factor of each coupling
     form: int
     radius_det: float  # [km]
     volume_det: float  # [km^3]
@@ -69,26 +72,32 @@ class MidmJob(NamedTuple):
 
 @dataclass
 class MidmShardSums:
-    """Per-shard sums of the estimator; adding shards adds the arrays (see :func:`score_chunk`)."""
+    """Per-shard sums of the estimator over G couplings; adding shards adds the arrays (see
+    :func:`mcdm.kernels.next_event.score_chunk`)."""
 
     n: int
-    sum_w: np.ndarray  # (T, S)
-    sum_w2: np.ndarray  # (T, S)
-    iso_w2: np.ndarray  # (T, I)
-    tot_w2: np.ndarray  # (T,)
-    iso_day_w2: np.ndarray  # (I,)
-    day_w2: np.ndarray  # (1,)
+    sum_w: np.ndarray  # (G, T, S)
+    sum_w2: np.ndarray  # (G, T, S)
+    iso_w2: np.ndarray  # (G, T, I)
+    tot_w2: np.ndarray  # (G, T)
+    iso_day_w2: np.ndarray  # (G, I)
+    day_w2: np.ndarray  # (G,)
 
     @classmethod
-    def zeros(cls, n_bins: int, n_species: int, n_iso: int) -> "MidmShardSums":
-        """Empty sums for ``n_bins`` time bins, ``n_species`` (isotope x layer) cells and ``n_iso`` isotopes."""
-        return cls(0, np.zeros((n_bins, n_species)), np.zeros((n_bins, n_species)), np.zeros((n_bins, n_iso)),
-                   np.zeros(n_bins), np.zeros(n_iso), np.zeros(1))
+    def zeros(cls, n_g: int, n_bins: int, n_species: int, n_iso: int) -> "MidmShardSums":
+        """Empty sums for ``n_g`` couplings, ``n_bins`` time bins, ``n_species`` (isotope x layer) cells."""
+        return cls(0, np.zeros((n_g, n_bins, n_species)), np.zeros((n_g, n_bins, n_species)),
+                   np.zeros((n_g, n_bins, n_iso)), np.zeros((n_g, n_bins)), np.zeros((n_g, n_iso)), np.zeros(n_g))
 
     def __add__(self, other: "MidmShardSums") -> "MidmShardSums":
         return MidmShardSums(self.n + other.n, self.sum_w + other.sum_w, self.sum_w2 + other.sum_w2,
                              self.iso_w2 + other.iso_w2, self.tot_w2 + other.tot_w2,
                              self.iso_day_w2 + other.iso_day_w2, self.day_w2 + other.day_w2)
+
+    def coupling(self, k: int) -> "MidmShardSums":
+        """The sums of coupling ``k`` alone (G = 1)."""
+        return MidmShardSums(self.n, self.sum_w[k:k + 1], self.sum_w2[k:k + 1], self.iso_w2[k:k + 1],
+                             self.tot_w2[k:k + 1], self.iso_day_w2[k:k + 1], self.day_w2[k:k + 1])
 
 
 def build_model(cfg: RunConfig):
@@ -183,6 +192,7 @@ def compile_job(cfg: RunConfig) -> tuple[MidmJob, dict[str, Any]]:
         m_chi=model.m_chi,
         delta=model.delta,
         e_mu=model.e_mu_scattering,
+        g_M=model.g_M,
         m_nucleon=model.m_nucleon,
         g_p=model.g_p,
         g_n=model.g_n,
@@ -194,6 +204,8 @@ def compile_job(cfg: RunConfig) -> tuple[MidmJob, dict[str, Any]]:
         iso_b=np.ascontiguousarray(responses.b, dtype=float),
         iso_j=np.ascontiguousarray(responses.j, dtype=float),
         tau2_s=model.lifetime,
+        taus=np.array([model.lifetime]),
+        xs_scale=np.ones(1),
         form=ESTIMATOR_FORMS[cfg.midm.estimator],
         radius_det=(3.0 * volume_km3 / (4.0 * np.pi)) ** (1.0 / 3.0),
         volume_det=volume_km3,
@@ -206,11 +218,29 @@ def compile_job(cfg: RunConfig) -> tuple[MidmJob, dict[str, Any]]:
 
 
 def kernel_arguments(job: MidmJob) -> tuple:
-    """The physics and geometry arguments of :func:`mcdm.kernels.next_event.score_chunk`, in order."""
+    """The physics and geometry arguments of :func:`mcdm.kernels.next_event.score_isotope` (one coupling,
+    the config's g_M), in order; :func:`chunk_arguments` gives those of ``score_chunk``."""
     return (C_KM_S, job.m_chi, job.delta, job.e_mu, job.m_nucleon, job.g_p, job.g_n, job.prefactor_code,
             job.iso_mass, job.iso_kind, job.iso_coeffs, job.iso_helm, job.iso_b, job.iso_j,
             job.detector_position, job.outer_radii, job.onion, job.n_layers, job.tau2_s, job.form,
             job.radius_det, job.volume_det)
+
+
+def chunk_arguments(job: MidmJob) -> tuple:
+    """The physics and geometry arguments of :func:`mcdm.kernels.next_event.score_chunk`, in order."""
+    return (C_KM_S, job.m_chi, job.delta, job.e_mu, job.m_nucleon, job.g_p, job.g_n, job.prefactor_code,
+            job.iso_mass, job.iso_kind, job.iso_coeffs, job.iso_helm, job.iso_b, job.iso_j,
+            job.detector_position, job.outer_radii, job.onion, job.n_layers, job.taus, job.xs_scale, job.form,
+            job.radius_det, job.volume_det)
+
+
+def with_couplings(job: MidmJob, g_values) -> MidmJob:
+    """The job scoring the couplings ``g_values`` together (tau ∝ g^-2, sigma ∝ g^2, Eqs. 4-5)."""
+    g = np.asarray(g_values, dtype=float).reshape(-1)
+    if g.size == 0 or np.any(~np.isfinite(g)) or np.any(g <= 0):
+        raise ConfigError(f"couplings must be finite and > 0, got {g_values!r}")
+    ratio = g / job.g_M
+    return job._replace(taus=job.tau2_s / ratio**2, xs_scale=ratio**2)
 
 
 def simulate_shard(job: MidmJob, shard: int) -> MidmShardSums:
@@ -225,9 +255,9 @@ def simulate_shard(job: MidmJob, shard: int) -> MidmShardSums:
                                   v_min=job.v_cut, halo_fraction=job.halo_fraction)
     n_bins, n_iso = job.u_earth.shape[0], job.iso_mass.shape[0]
     n_species = job.onion.shape[1]
-    sums = MidmShardSums.zeros(n_bins, n_species, n_iso)
+    sums = MidmShardSums.zeros(job.taus.shape[0], n_bins, n_species, n_iso)
     n_total = int(job.shard_sizes[shard])
-    physics = kernel_arguments(job)
+    physics = chunk_arguments(job)
     done = 0
     while done < n_total:
         n = min(CHUNK, n_total - done)
@@ -240,41 +270,46 @@ def simulate_shard(job: MidmJob, shard: int) -> MidmShardSums:
     return sums
 
 
-def per_bin_rates(job: MidmJob, total: MidmShardSums) -> dict[str, np.ndarray]:
-    """Rates [s^-1] per (bin, isotope, layer), per (bin, isotope) and per bin, with sample-mean errors.
+def per_bin_rates(job: MidmJob, total: MidmShardSums, k: int = 0) -> dict[str, np.ndarray]:
+    """Rates [s^-1] of coupling ``k`` per (bin, isotope, layer), per (bin, isotope) and per bin, with
+    sample-mean errors.
 
     Every history scores each (bin, species) once, so Var = s^2 (sum w^2 - (sum w)^2 / N) per cell; the
     isotope and bin totals use the squared per-history totals accumulated by the kernel.
     """
+    total = total.coupling(k)
     n = total.n
     s = job.weight_scale / n
-    n_bins, n_species = total.sum_w.shape
+    sum_w, sum_w2 = total.sum_w[0], total.sum_w2[0]
+    n_bins, n_species = sum_w.shape
     n_iso = job.iso_mass.shape[0]
-    cell = s * total.sum_w.reshape(n_bins, n_iso, job.n_layers)
-    cell_var = s * s * np.maximum(total.sum_w2 - total.sum_w**2 / n, 0.0).reshape(n_bins, n_iso, job.n_layers)
-    iso_sum = total.sum_w.reshape(n_bins, n_iso, job.n_layers).sum(axis=2)
+    cell = s * sum_w.reshape(n_bins, n_iso, job.n_layers)
+    cell_var = s * s * np.maximum(sum_w2 - sum_w**2 / n, 0.0).reshape(n_bins, n_iso, job.n_layers)
+    iso_sum = sum_w.reshape(n_bins, n_iso, job.n_layers).sum(axis=2)
     iso = s * iso_sum
-    iso_var = s * s * np.maximum(total.iso_w2 - iso_sum**2 / n, 0.0)
+    iso_var = s * s * np.maximum(total.iso_w2[0] - iso_sum**2 / n, 0.0)
     tot_sum = iso_sum.sum(axis=1)
     tot = s * tot_sum
-    tot_var = s * s * np.maximum(total.tot_w2 - tot_sum**2 / n, 0.0)
+    tot_var = s * s * np.maximum(total.tot_w2[0] - tot_sum**2 / n, 0.0)
     # sums over the bins (the bins share histories: use the per-history day totals)
     iso_day_sum = iso_sum.sum(axis=0)
-    iso_day_var = s * s * np.maximum(total.iso_day_w2 - iso_day_sum**2 / n, 0.0)
+    iso_day_var = s * s * np.maximum(total.iso_day_w2[0] - iso_day_sum**2 / n, 0.0)
     day_sum = tot_sum.sum()
     day_var = s * s * max(float(total.day_w2[0]) - day_sum**2 / n, 0.0)
     return {"cell": cell, "cell_err": np.sqrt(cell_var), "isotope": iso, "isotope_err": np.sqrt(iso_var),
-            "total": tot, "total_err": np.sqrt(tot_var), "cell_sum_w2": s * s * total.sum_w2.reshape(cell.shape),
+            "total": tot, "total_err": np.sqrt(tot_var), "cell_sum_w2": s * s * sum_w2.reshape(cell.shape),
             "isotope_bin_sum": s * iso_day_sum, "isotope_bin_sum_err": np.sqrt(iso_day_var),
             "bin_sum": s * day_sum, "bin_sum_err": float(np.sqrt(day_var))}
 
 
-def rate_tally(job: MidmJob, context: dict[str, Any], total: MidmShardSums):
-    """The rate tally [s^-1] over (time, isotope, layer), with sum w^2 for history-mode variances."""
+def rate_tally(job: MidmJob, context: dict[str, Any], total: MidmShardSums, k: int = 0):
+    """The rate tally [s^-1] of coupling ``k`` over (time, isotope, layer), with sum w^2 for history-mode
+    variances."""
     from mcdm.tally import Tally, isotope_axis, layer_axis, time_axis
 
+    total = total.coupling(k)
     s = job.weight_scale / total.n
-    n_bins = total.sum_w.shape[0]
+    n_bins = total.sum_w.shape[1]
     shape = (n_bins, job.iso_mass.shape[0], job.n_layers)
     tally = Tally(time_axis(job.bin_edges_mjd), isotope_axis(context["names"]), layer_axis(context["layers"]),
                   quantity="photon rate from chi2 decays in the detector", unit="s^-1", n_histories=total.n)
