@@ -9,6 +9,8 @@ Per grid point (digest 004 §2.14):
 * ``likelihood_z``: the Asimov discovery significance of the binned Poisson likelihood-ratio test
   with the simulated daily shape and a free background normalisation
   (:class:`mcdm.analysis.likelihood.ModulationLikelihood`), same exposure and background;
+* ``onoff_likelihood_z``: the same test on the two on/off halves only (the paper's split, judged with
+  the same statistics: the off half's own fluctuation counted, which Eq. 43 leaves out);
 * ``total_events``: the signal events in ``years`` (the paper's red contours).
 """
 from __future__ import annotations
@@ -37,7 +39,7 @@ def overburden_length_km(site_name: str, depth_km: float) -> float:
 def judge_rows(rows: list[dict[str, Any]], plan, background_per_keV_per_year: float, resolution: float,
                n_bins_per_period: int) -> list[dict[str, Any]]:
     """Add the significance columns (module docstring) to every row (rates in events/day)."""
-    from mcdm.analysis.onoff import paper_onoff, window_background_rate
+    from mcdm.analysis.onoff import onoff_mask, paper_onoff, window_background_rate
 
     n_days = plan.years * _DAYS_PER_YEAR
     n_days_0 = plan.zero_background_years * _DAYS_PER_YEAR
@@ -47,14 +49,21 @@ def judge_rows(rows: list[dict[str, Any]], plan, background_per_keV_per_year: fl
         hourly = np.asarray(row["hourly"], dtype=float)
         row["total_events"] = row["daily"] * n_days
         if row["closed"] or not np.any(hourly > 0) or hourly.size != n_bins_per_period or hourly.size % 2:
-            row.update(background_per_day=math.nan, onoff_z=0.0, onoff_z_zero_bkg=0.0, likelihood_z=0.0)
+            row.update(background_per_day=math.nan, onoff_z=0.0, onoff_z_zero_bkg=0.0, likelihood_z=0.0,
+                       onoff_likelihood_z=0.0)
             out.append(row)
             continue
         bkg = window_background_rate(background_per_keV_per_year, row["delta_keV"], resolution, plan.window_sigma)
         row["background_per_day"] = bkg
         row["onoff_z"] = paper_onoff(hourly, bkg, n_days=n_days, variant=plan.onoff).significance
         row["onoff_z_zero_bkg"] = paper_onoff(hourly, 0.0, n_days=n_days_0, variant=plan.onoff).significance
-        row["likelihood_z"] = _likelihood_z(hourly, bkg, n_days) if plan.likelihood else math.nan
+        if plan.likelihood:
+            on = onoff_mask(hourly, plan.onoff)
+            row["likelihood_z"] = _likelihood_z(hourly, bkg, n_days)
+            two = np.array([hourly[on].mean(), hourly[~on].mean()])  # on/off halves as 2 phase bins
+            row["onoff_likelihood_z"] = _likelihood_z(two, bkg, n_days)
+        else:
+            row["likelihood_z"] = row["onoff_likelihood_z"] = math.nan
         out.append(row)
     return out
 
