@@ -75,6 +75,17 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_analyze(args: argparse.Namespace) -> int:
+    from mcdm.analysis.analyze import analyze_path, main_summary
+
+    report = analyze_path(args.path, years=args.years, background=args.background, window_sigma=args.window_sigma,
+                          onoff=args.onoff, period=args.period, drift=args.drift, n_bins=args.bins,
+                          plot=not args.no_plot, output_dir=args.output_dir)
+    print(f"mcdm: analysis of {args.path} written to {report['output']}")
+    print(main_summary(report))
+    return 0
+
+
 def _cmd_sites(args: argparse.Namespace) -> int:
     from mcdm.geometry import library
 
@@ -122,6 +133,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fresh", action="store_true", help="recompute finished points instead of resuming")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_scan)
+
+    p = sub.add_parser("analyze", help="significance, amplitude and phase of a run's rate.json and/or events.parquet")
+    p.add_argument("path", help="a run folder, its rate.json or an events.parquet")
+    p.add_argument("--years", type=float, default=6.0, help="exposure for the rate histogram [yr] (default 6)")
+    p.add_argument("--background", type=float, help="flat background [events/keV/yr] (default: the run's [detector])")
+    p.add_argument("--window-sigma", type=float, default=2.0, help="energy window +- n sigma_E (Eq. 42), default 2")
+    p.add_argument("--onoff", choices=("contiguous", "highest"), default="contiguous", help="on half of the day")
+    p.add_argument("--period", default="sidereal", help="catalog period: sidereal, solar, annual or days")
+    p.add_argument("--drift", choices=("none", "linear", "exponential"), default="none", help="catalog background")
+    p.add_argument("--bins", type=int, default=24, help="phase bins for the catalog fold")
+    p.add_argument("--output-dir", type=Path, help="where analysis.json and the PNGs go (default: the folder)")
+    p.add_argument("--no-plot", action="store_true", help="no PNGs")
+    p.set_defaults(func=_cmd_analyze)
 
     p = sub.add_parser("check", help="validate a config without running it")
     p.add_argument("config")
