@@ -23,7 +23,6 @@ appear only when both coefficients are kept).
 """
 from __future__ import annotations
 
-import math
 from typing import Any, Iterable
 
 import numpy as np

@@ -83,7 +83,6 @@ def test_ray_factor_and_energy_conservation():
     speed, u1 = 650.0, 0.37
     m_n = RESP.mass_gev[0]
     v = speed / C_KM_S
-    mu = MODEL.m_chi * m_n / (MODEL.m_chi + m_n)
     tau = 5.0  # s: l ~ 3000 km, comparable to the ball
     total, _ = _score(speed, u1, 0.8, tau2_s=tau)
     total_short, _ = _score(speed, u1, 0.8, tau2_s=1e-9)  # same q^2, ray factor n
