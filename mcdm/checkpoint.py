@@ -19,7 +19,8 @@ from mcdm.io import atomic_write_bytes
 __all__ = ["ShardStore", "result_key"]
 
 #: config entries that do not change any number of a run (excluded from the key)
-_NOT_IN_KEY = {("run", "workers"), ("run", "output_dir"), ("output", "progress"), ("output", "plot")}
+_NOT_IN_KEY = {("run", "workers"), ("run", "output_dir"), ("run", "scheduler"), ("run", "target_rel_error"),
+               ("run", "max_samples"), ("output", "progress"), ("output", "plot")}
 
 
 def result_key(config: dict[str, dict[str, Any]]) -> str:

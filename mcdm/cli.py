@@ -17,28 +17,43 @@ __all__ = ["main"]
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
     from mcdm.config import default_config_text, load_config
     from mcdm.run import run
 
     cfg = load_config(args.config if args.config else default_config_text())
-    if args.output_dir is not None or args.workers is not None or args.no_progress:
-        from dataclasses import replace
-
-        run_section = cfg.run
-        if args.output_dir is not None:
-            run_section = replace(run_section, output_dir=str(args.output_dir))
-        if args.workers is not None:
-            if args.workers < 1:
-                raise McdmError(f"--workers must be >= 1, got {args.workers}")
-            run_section = replace(run_section, workers=args.workers)
-        output = replace(cfg.output, progress=False) if args.no_progress else cfg.output
-        cfg = replace(cfg, run=run_section, output=output)
-    outdir = run(cfg)
+    run_section = cfg.run
+    if args.output_dir is not None:
+        run_section = replace(run_section, output_dir=str(args.output_dir))
+    if args.workers is not None:
+        if args.workers < 1:
+            raise McdmError(f"--workers must be >= 1, got {args.workers}")
+        run_section = replace(run_section, workers=args.workers)
+    if args.scheduler is not None:
+        run_section = replace(run_section, scheduler=args.scheduler)
+    quiet = getattr(args, "quiet", False)
+    output = replace(cfg.output, progress=False) if (args.no_progress or quiet) else cfg.output
+    cfg = load_config({**_as_document(replace(cfg, run=run_section, output=output))})  # re-validated
+    outdir = run(cfg, fresh=args.fresh)
+    if quiet:
+        return 0
     print(f"mcdm: results written to {outdir}")
     summary = outdir / "summary.json"
     if summary.is_file():
         print(_format_summary(json.loads(summary.read_text())))
+    precision = json.loads((outdir / "manifest.json").read_text()).get("extra", {}).get("precision")
+    if precision:
+        state = "reached" if precision["reached"] else "NOT reached (sample cap)"
+        print(f"  precision: worst relative error {precision['achieved_rel_error']:.3g} "
+              f"(target {precision['target_rel_error']:.3g}, {state}) with {precision['histories']} histories")
     return 0
+
+
+def _as_document(cfg) -> dict:
+    from mcdm.config import config_to_dict
+
+    return config_to_dict(cfg)
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
@@ -117,6 +132,8 @@ def _cmd_show(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mcdm", description="Monte Carlo event simulation for dark matter.")
     parser.add_argument("--version", action="version", version=f"mcdm {__version__}")
+    parser.add_argument("--log-level", default="warning", choices=("debug", "info", "warning", "error"),
+                        help="structured log lines on stderr (info: run and shard events)")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("run", help="run a config (default: the built-in main job, seed-004 MIDM at Gran Sasso)")
@@ -124,6 +141,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output-dir", type=Path, help="override [run] output_dir")
     p.add_argument("--workers", type=int, help="override [run] workers (does not change the numbers)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--scheduler", help="Dask scheduler: \"local\" (a LocalCluster of --workers processes) or tcp://HOST:PORT")
+    p.add_argument("--fresh", action="store_true", help="recompute finished shards instead of resuming")
+    p.add_argument("--quiet", action="store_true", help="no progress bar, no summary, warnings only")
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser("scan", help="run a parameter scan (a run config with a [scan] table), e.g. Fig. 7 of seed 004")
@@ -166,8 +186,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _configure_logging(level: str) -> None:
+    """Structured ``key=value`` log lines of the ``mcdm`` logger on stderr."""
+    import logging
+
+    logger = logging.getLogger("mcdm")
+    if not any(getattr(h, "_mcdm", False) for h in logger.handlers):
+        handler = logging.StreamHandler()
+        handler._mcdm = True  # type: ignore[attr-defined]
+        handler.setFormatter(logging.Formatter("mcdm %(asctime)s level=%(levelname)s %(message)s",
+                                               datefmt="%Y-%m-%dT%H:%M:%S"))
+        logger.addHandler(handler)
+    logger.setLevel(level.upper())
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    _configure_logging("error" if getattr(args, "quiet", False) else args.log_level)
     try:
         return int(args.func(args))
     except McdmError as exc:

@@ -3,10 +3,15 @@
 Every problem a user can cause (a malformed config, an unknown site, a wrong unit, a value out
 of range) raises a subclass of :class:`McdmError` with a sentence naming the field, the bad
 value and what is allowed. Nothing from deep inside numpy or astropy reaches the user.
+
+:class:`PhysicsWarning` is not an error: a physically legal input whose answer is trivially zero
+(the splitting is above every kinematic threshold, a window of speeds is empty, every bin has
+zero rate) returns zeros and says so with this warning, never NaN.
 """
 from __future__ import annotations
 
-__all__ = ["McdmError", "ConfigError", "UnitError", "GeometryError", "DataLibraryError"]
+__all__ = ["McdmError", "ConfigError", "UnitError", "GeometryError", "DataLibraryError",
+           "PhysicsWarning"]
 
 
 class McdmError(Exception):
@@ -27,3 +32,7 @@ class GeometryError(McdmError, ValueError):
 
 class DataLibraryError(McdmError, LookupError):
     """A named entry (site, Earth model, material, nuclide) is not in the geometry library."""
+
+
+class PhysicsWarning(UserWarning):
+    """A legal input gives a trivially zero answer (empty kinematic window, zero-rate bins)."""

@@ -308,7 +308,8 @@ def run_scan(base: dict[str, Any], plan: ScanPlan, workers: int | None = None, p
         store.clear()
     tasks = list(range(len(_tasks(plan))))
     parts = map_shards(scan_task, _ScanJob(base, plan), tasks, workers=workers or cfg.run.workers,
-                       progress=progress, description=f"scan {cfg.run.name}", store=store)
+                       progress=progress, description=f"scan {cfg.run.name}", store=store,
+                       scheduler=cfg.run.scheduler or None)
     rows = [row for part in parts for row in part]
     from mcdm.scan_report import write_scan_outputs
 

@@ -55,6 +55,7 @@ class Spec:
     lt: float | None = None
     length: int | None = None
     case_insensitive: bool = True
+    allow_empty: bool = False
 
     def allowed_choices(self) -> list[str]:
         if self.choices is None:
@@ -132,7 +133,7 @@ def _parse_value(raw: Any, spec: Spec, where: str) -> Any:
             if not match:
                 raise ConfigError(f"{where} = {raw!r} is not allowed; choose one of {sorted(choices)}")
             return match[0]
-        if not raw.strip():
+        if not raw.strip() and not spec.allow_empty:
             raise ConfigError(f"{where} must not be empty")
         return raw
     if kind == "bool":

@@ -85,6 +85,11 @@ def _check_cross_field(cfg: RunConfig) -> None:
         raise ConfigError(
             f"halo.v_esc = {cfg.halo.v_esc:g} km/s must exceed halo.v0 = {cfg.halo.v0:g} km/s"
         )
+    sched = cfg.run.scheduler
+    if sched and sched != "local" and "://" not in sched:
+        raise ConfigError(f"run.scheduler = {sched!r}: use \"\", \"local\" or a Dask address like \"tcp://HOST:8786\"")
+    if cfg.run.max_samples and cfg.run.max_samples < cfg.run.samples:
+        raise ConfigError(f"run.max_samples = {cfg.run.max_samples} is below run.samples = {cfg.run.samples}")
     if cfg.run.shards > cfg.run.samples:
         raise ConfigError(
             f"run.shards = {cfg.run.shards} exceeds run.samples = {cfg.run.samples}; every shard needs a sample"

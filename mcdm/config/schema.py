@@ -57,6 +57,14 @@ class RunSection:
     shards: int = spec_field(8, "int", ge=1, le=100_000, doc="independent RNG streams (part of the result)")
     workers: int = spec_field(1, "int", ge=1, le=1024, doc="processes (does not change the result)")
     output_dir: str = spec_field("results", "str", doc="folder that receives <name>/")
+    scheduler: str = spec_field("", "str", allow_empty=True,
+                                doc="\"\" (in-process / local processes), \"local\" (a Dask LocalCluster) or a "
+                                    "Dask scheduler address tcp://HOST:PORT (does not change the result)")
+    target_rel_error: float = spec_field(0.0, "float", ge=0, lt=1,
+                                         doc="add shards until every bin of interest has this relative MC error "
+                                             "(0: off)")
+    max_samples: int = spec_field(0, "int", ge=0, le=10**13,
+                                  doc="cap on histories when target_rel_error is set (0: 20 x samples)")
 
 
 @dataclass(frozen=True)

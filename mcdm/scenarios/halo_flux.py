@@ -23,7 +23,7 @@ from mcdm.config import RunConfig
 from mcdm.constants import C_KM_S
 from mcdm.units import KM_TO_CM
 
-__all__ = ["HaloFluxJob", "ShardSums", "compile_job", "simulate_shard", "CHUNK"]
+__all__ = ["HaloFluxJob", "ShardSums", "compile_job", "simulate_shard", "relative_errors", "CHUNK"]
 
 #: histories processed at once inside a shard; a constant of the code (not of the machine), so the
 #: random stream, and with it every number, is the same whatever memory is available.
@@ -305,3 +305,9 @@ def report(cfg: RunConfig, job: HaloFluxJob, context: dict[str, Any], total: Sha
         )
         written.append("halo_flux.png")
     return written
+
+
+def relative_errors(job: HaloFluxJob, total: ShardSums) -> np.ndarray:
+    """Relative MC error of the flux in every time bin (the bins of interest of ``target_rel_error``)."""
+    est = per_bin_estimates(job, total)
+    return est["flux_err"] / est["flux"]

@@ -19,7 +19,7 @@ from mcdm.errors import ConfigError, DataLibraryError
 from mcdm.units import KM_TO_CM
 
 __all__ = ["MidmJob", "MidmShardSums", "compile_job", "simulate_shard", "per_bin_rates", "report", "point_config",
-           "run_point", "CHUNK", "ESTIMATOR_FORMS"]
+           "run_point", "relative_errors", "CHUNK", "ESTIMATOR_FORMS"]
 
 #: [midm] estimator -> form code of mcdm.kernels.next_event (FORM_NEXT_EVENT, FORM_EQ41, FORM_EQ41_CODE)
 ESTIMATOR_FORMS = {"next_event": 0, "eq41_as_printed": 1, "eq41_authors_code": 2}
@@ -487,3 +487,13 @@ def run_point(data: dict[str, Any]) -> dict[str, Any]:
 
     outdir = run(config_from_dict(data))
     return json.loads((outdir / "summary.json").read_text(encoding="utf-8"))
+
+
+def relative_errors(job: MidmJob, total: MidmShardSums) -> np.ndarray:
+    """Relative MC error of every time bin's total rate (the bins of interest of ``target_rel_error``).
+
+    Bins without signal (all isotopes closed) are left out.
+    """
+    est = per_bin_rates(job, total)
+    ok = est["total"] > 0
+    return est["total_err"][ok] / est["total"][ok]

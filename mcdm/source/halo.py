@@ -54,9 +54,13 @@ class StandardHaloModel:
             real = (int, float, np.integer, np.floating)
             if isinstance(value, bool) or not isinstance(value, real):
                 raise ConfigError(f"halo.{name}: expected a number, got {value!r}")
+            try:
+                value = float(value)
+            except OverflowError:  # an int beyond the float range
+                value = math.inf
             if not math.isfinite(value):
-                raise ConfigError(f"halo.{name}: {value!r} is not finite")
-            object.__setattr__(self, name, float(value))
+                raise ConfigError(f"halo.{name}: {getattr(self, name)!r:.40} is not finite")
+            object.__setattr__(self, name, value)
         if self.v0 <= 0.0:
             raise ConfigError(f"halo.v0: must be > 0 km/s, got {self.v0}")
         if self.v_esc <= self.v0:
