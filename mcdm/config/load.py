@@ -25,6 +25,7 @@ from mcdm.config.schema import (
     RunSection,
     SiteSection,
     TimeSection,
+    TransportSection,
 )
 from mcdm.errors import ConfigError
 
@@ -48,6 +49,7 @@ class RunConfig:
     output: OutputSection = field(default_factory=OutputSection)
     midm: MidmSection = field(default_factory=MidmSection)
     detector: DetectorSection = field(default_factory=DetectorSection)
+    transport: TransportSection = field(default_factory=TransportSection)
 
 
 _SECTION_TYPES: dict[str, type] = {
@@ -60,6 +62,7 @@ _SECTION_TYPES: dict[str, type] = {
     "output": OutputSection,
     "midm": MidmSection,
     "detector": DetectorSection,
+    "transport": TransportSection,
 }
 _REQUIRED_SECTIONS = ("run", "site")
 
@@ -94,6 +97,26 @@ def _check_cross_field(cfg: RunConfig) -> None:
         raise ConfigError(
             f"run.shards = {cfg.run.shards} exceeds run.samples = {cfg.run.samples}; every shard needs a sample"
         )
+    _check_transport(cfg)
+
+
+def _check_transport(cfg: RunConfig) -> None:
+    t = cfg.transport
+    if t.model == "drag" and t.method == "discrete":
+        raise ConfigError(
+            "transport.model = 'drag' has no discrete scatters (continuous drag only), so it cannot run with "
+            "transport.method = 'discrete'; use transport.method = 'continuous'"
+        )
+    if t.model == "drag" and not t.radius > 0:
+        raise ConfigError("transport.model = 'drag' needs transport.radius > 0 (e.g. '1e-3 cm'), got "
+                          f"{t.radius * 1e5:g} cm")
+    if t.v_cut >= t.speed_max:
+        raise ConfigError(f"transport.v_cut = {t.v_cut:g} km/s must be below transport.speed_max = "
+                          f"{t.speed_max:g} km/s")
+    t.detector_depth_km()  # raises a ConfigError naming transport.detector_depth
+    if cfg.run.scenario == "transport" and t.method == "discrete" and cfg.run.samples < 2 * cfg.run.shards:
+        raise ConfigError(f"transport.method = 'discrete' needs at least 2 histories per shard: run.samples = "
+                          f"{cfg.run.samples} < 2 x run.shards = {2 * cfg.run.shards}")
 
 
 def load_config(source: str | Path | Mapping[str, Any]) -> RunConfig:

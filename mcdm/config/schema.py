@@ -19,13 +19,14 @@ __all__ = [
     "OutputSection",
     "MidmSection",
     "DetectorSection",
+    "TransportSection",
     "SCENARIOS",
     "site_choices",
     "earth_choices",
 ]
 
 #: scenarios a config may name (the registry of runnable jobs lives in mcdm.run)
-SCENARIOS = ("halo_flux", "midm")
+SCENARIOS = ("halo_flux", "midm", "transport")
 
 
 def site_choices() -> list[str]:
@@ -177,3 +178,63 @@ class DetectorSection:
                                    doc="sigma_E/E at 5.9 keV (Eq. 42: 10 %, scaling as 1/sqrt(E))")
     background: float = spec_field(0.0, "float", ge=0, le=1e12,
                                    doc="flat background [events / keV / year] (CYGNUS: ~1e4)")
+
+
+@dataclass(frozen=True)
+class TransportSection:
+    """[transport]: strongly interacting dark matter slowed by atmosphere, rock and Earth (issue 6).
+
+    The interaction is point-like spin-independent nuclear scattering (``sigma_p``,
+    ``form_factor``) or a macroscopic body slowed by drag (``radius``, ``drag_coefficient``, with
+    the mass of [dark_matter]). The ``continuous`` method (straight lines, verne's regime) gives
+    every time bin; the ``discrete`` scatter Monte Carlo (DaMaSCUS's regime) averages over
+    directions and gives one time-averaged result.
+    """
+
+    model: str = spec_field("spin_independent", "str", choices=("spin_independent", "drag"),
+                            doc="interaction: point-like spin-independent nuclear scattering, or "
+                                "drag on a macroscopic body (seed 000 Eq. 106)")
+    sigma_p: float = spec_field(1e-30, "quantity", physical_type="area", unit="cm2", ge=0, le=1.0,
+                                doc="DM-proton cross section at q = 0 (spin_independent)")
+    form_factor: str = spec_field("helm", "str", choices=("helm", "none"),
+                                  doc="nuclear form factor of spin_independent scattering")
+    radius: float = spec_field(0.0, "quantity", physical_type="length", unit="cm", ge=0, le=1.0,
+                               doc="radius R of the body (drag only; required there; geometric "
+                                   "cross section pi R^2)")
+    drag_coefficient: float = spec_field(2.0, "float", gt=0, le=100, doc="drag coefficient c_d (drag only)")
+    method: str = spec_field("continuous", "str", choices=("continuous", "discrete"),
+                             doc="continuous slowing-down along straight lines (every time bin), or "
+                                 "discrete-scatter Monte Carlo (time-averaged; spin_independent only)")
+    v_cut: float = spec_field(1.0, "quantity", physical_type="speed", unit="km/s", ge=1e-3, le=1000,
+                              doc="particles slower than this are stopped (thermalised) and not counted")
+    atmosphere: bool = spec_field(True, "bool", doc="put the US Standard Atmosphere 1976 on the Earth")
+    speed_bins: int = spec_field(45, "int", ge=1, le=10_000, doc="bins of the speed histograms")
+    speed_max: float = spec_field(900.0, "quantity", physical_type="speed", unit="km/s", gt=0, le=2000,
+                                  doc="upper edge of the speed histograms (faster speeds: overflow)")
+    importance: str = spec_field("auto", "str", choices=("auto", "none"),
+                                 doc="discrete method: splitting/roulette map tuned by pilot runs, or none")
+    detector_depth: str = spec_field("site", "str",
+                                     doc="'site' (the site's depth) or a depth below the surface such as "
+                                         "'1 m' (a surface detector at the site's coordinates)")
+
+    def detector_depth_km(self) -> float | None:
+        """The detector depth override [km], or None for the site's own depth (``"site"``)."""
+        from mcdm.errors import ConfigError, UnitError
+        from mcdm.units import parse_quantity
+
+        text = self.detector_depth.strip()
+        if text.lower() == "site":
+            return None
+        where = "transport.detector_depth"
+        try:
+            q = parse_quantity(text, where)
+            km = float(q.to_value("km"))
+        except UnitError as exc:
+            raise ConfigError(f"{where} = {self.detector_depth!r}: {exc}; write 'site' or a depth such as "
+                              "'1 m'") from None
+        except Exception:
+            raise ConfigError(f"{where} = {self.detector_depth!r} is not a length; write 'site' or a depth "
+                              "such as '1 m'") from None
+        if not 0.0 <= km <= 6000.0:
+            raise ConfigError(f"{where} = {self.detector_depth!r} is out of range; allowed: 0 to 6000 km")
+        return km
