@@ -119,11 +119,13 @@ def _format_summary(summary: dict) -> str:
 
 
 def _cmd_show(args: argparse.Namespace) -> int:
+    from mcdm.io import read_summary
+
     path = Path(args.results)
     summary = path / "summary.json"
     if not summary.is_file():
         raise McdmError(f"{str(path)!r} holds no summary.json; give a folder written by 'mcdm run'")
-    data = json.loads(summary.read_text())
+    data = read_summary(summary)  # checks the schema version
     print(f"run {data.get('name', path.name)!r} ({data.get('scenario', '?')})")
     print(_format_summary(data))
     return 0

@@ -29,13 +29,16 @@ import numpy as np
 
 from mcdm._version import __version__
 from mcdm.errors import McdmError
-from mcdm.io import atomic_path, to_jsonable
+from mcdm.io import atomic_path, check_schema, to_jsonable
 
-__all__ = ["FORMAT_VERSION", "REQUIRED_COLUMNS", "OPTIONAL_COLUMNS", "CatalogError",
+__all__ = ["FORMAT_VERSION", "SCHEMA", "REQUIRED_COLUMNS", "OPTIONAL_COLUMNS", "CatalogError",
            "EventCatalog", "unit_from_name"]
 
-#: Version of the Parquet/FITS layout written here; readers accept 1..FORMAT_VERSION.
+#: Version of the Parquet/FITS layout written here; readers accept 0..FORMAT_VERSION (0: a file
+#: written before versioning, same layout; see :mod:`mcdm.io`, "Schema versions").
 FORMAT_VERSION = 1
+#: schema name in the Parquet metadata (``mcdm.schema``)
+SCHEMA = "mcdm.EventCatalog"
 
 # name -> (arrow type name, unit)
 REQUIRED_COLUMNS: dict[str, tuple[str, str]] = {
@@ -58,8 +61,8 @@ OPTIONAL_COLUMNS: dict[str, tuple[str, str]] = {
 _SUFFIX_UNITS = (("_g_cm2", "g/cm2"), ("_km_s", "km/s"), ("_cm2", "cm2"), ("_keV", "keV"),
                  ("_MeV", "MeV"), ("_GeV", "GeV"), ("_deg", "deg"), ("_rad", "rad"),
                  ("_km", "km"), ("_mjd", "d"), ("_m", "m"), ("_s", "s"))
-_META_KEYS = {"format_version": b"mcdm.format_version", "version": b"mcdm.version",
-              "units": b"mcdm.units", "run": b"mcdm.run"}
+_META_KEYS = {"schema": b"mcdm.schema", "format_version": b"mcdm.format_version",
+              "version": b"mcdm.version", "units": b"mcdm.units", "run": b"mcdm.run"}
 
 
 class CatalogError(McdmError, ValueError):
@@ -264,7 +267,8 @@ class EventCatalog:
                 fields.append(pa.field(name, pa.Array.from_pandas(self.df[name]).type))
             else:
                 fields.append(pa.field(name, getattr(pa, kind)()))
-        meta = {_META_KEYS["format_version"]: str(FORMAT_VERSION).encode(),
+        meta = {_META_KEYS["schema"]: SCHEMA.encode(),
+                _META_KEYS["format_version"]: str(FORMAT_VERSION).encode(),
                 _META_KEYS["version"]: __version__.encode(),
                 _META_KEYS["units"]: json.dumps(self.units, sort_keys=True).encode(),
                 _META_KEYS["run"]: json.dumps(self.run, sort_keys=True).encode()}
@@ -299,16 +303,11 @@ class EventCatalog:
             msg = f"cannot read {str(path)!r} as a Parquet event catalog: {exc}"
             raise CatalogError(msg) from exc
         meta = table.schema.metadata or {}
-        raw = meta.get(_META_KEYS["format_version"])
-        if raw is not None:
-            try:
-                version = int(raw)
-            except ValueError:
-                version = -1
-            if not 1 <= version <= FORMAT_VERSION:
-                msg = (f"{str(path)!r} has event-catalog format_version {raw.decode()!r}; this "
-                       f"mcdm ({__version__}) reads versions 1..{FORMAT_VERSION}")
-                raise CatalogError(msg)
+        name, raw = meta.get(_META_KEYS["schema"]), meta.get(_META_KEYS["format_version"])
+        check_schema(None if name is None else name.decode(errors="replace"),
+                     None if raw is None else raw.decode(errors="replace"), schema=SCHEMA,
+                     current=FORMAT_VERSION, where=repr(str(path)), key="format_version",
+                     error=CatalogError)
         _check_arrow_schema(table.schema, str(path))
         run = json.loads(meta.get(_META_KEYS["run"], b"{}"))
         units = json.loads(meta.get(_META_KEYS["units"], b"{}"))

@@ -4,6 +4,25 @@ A file is written to a temporary name in its destination directory and moved ont
 name with :func:`os.replace` only once it is complete, so a reader (or a resumed run) never sees
 a half-written result: the old file, or none, stays in place if writing fails.
 
+Schema versions
+---------------
+Every file mcdm writes for later reading names its schema and carries an integer schema
+version, bumped when the layout changes incompatibly:
+
+==================  ====================================  ======================================
+file                schema name / version keys             current
+==================  ====================================  ======================================
+``summary.json``    ``"schema"`` / ``"schema_version"``    ``mcdm.summary`` v1 (:func:`write_summary`)
+tally ``*.json``    ``"kind"`` / ``"format_version"``      ``mcdm.Tally`` v1 (:mod:`mcdm.tally`)
+``events.parquet``  ``mcdm.schema`` / ``mcdm.format_version``  ``mcdm.EventCatalog`` v1 (metadata)
+==================  ====================================  ======================================
+
+Readers go through :func:`check_schema`: a file without a version was written before versioning
+and reads as version 0 (same layout as version 1), silently; a version above the reader's, or one
+that is not an integer, raises :class:`FileFormatError` (an :class:`~mcdm.errors.McdmError`)
+naming the file, the version found and the versions this mcdm reads. A different schema name
+(a tally given where a summary is expected) is the same error.
+
 Examples
 --------
 >>> from mcdm.io import atomic_path
@@ -27,6 +46,11 @@ from mcdm.errors import McdmError
 
 __all__ = [
     "FileFormatError",
+    "SUMMARY_SCHEMA",
+    "SUMMARY_SCHEMA_VERSION",
+    "check_schema",
+    "write_summary",
+    "read_summary",
     "atomic_path",
     "atomic_write_bytes",
     "atomic_write_text",
@@ -39,6 +63,57 @@ __all__ = [
 class FileFormatError(McdmError, ValueError):
     """A file mcdm reads is not in the expected format or has an unsupported format version."""
 
+
+#: schema name and version stamped into every run's summary.json by :func:`write_summary`
+SUMMARY_SCHEMA = "mcdm.summary"
+SUMMARY_SCHEMA_VERSION = 1
+
+
+def check_schema(found_name: Any, found_version: Any, *, schema: str, current: int, where: str,
+                 key: str = "schema_version", error: type[McdmError] = FileFormatError) -> int:
+    """Check a file's schema name and version against what this mcdm reads; return the version.
+
+    Parameters
+    ----------
+    found_name : str or None
+        Schema name stored in the file; None if the file has none (not checked then).
+    found_version : int, str or None
+        Schema version stored in the file; None for files written before versioning (read as
+        version 0, the same layout as version 1).
+    schema : str
+        The schema this reader expects, e.g. ``"mcdm.summary"``.
+    current : int
+        The newest version this reader understands (it reads 0 .. current).
+    where : str
+        The file, for the message.
+    key : str
+        Name of the version field in the file, for the message.
+    error : type
+        Exception raised (a subclass of :class:`~mcdm.errors.McdmError`).
+
+    Raises
+    ------
+    McdmError
+        (``error``) if the name differs, the version is not an integer, or it is newer than
+        ``current``.
+    """
+    from mcdm._version import __version__
+
+    if found_name is not None and found_name != schema:
+        raise error(f"{where} is a {found_name!r} file, not {schema!r}")
+    if found_version is None:
+        return 0
+    try:
+        version = int(found_version) if not isinstance(found_version, (bool, float)) else None
+    except (TypeError, ValueError):
+        version = None
+    if version is None or version < 0:
+        raise error(f"{where} has {key} {found_version!r} ({schema}), which is not a version number; "
+                    f"this mcdm ({__version__}) reads versions 0..{current}")
+    if version > current:
+        raise error(f"{where} has {key} {found_version!r} ({schema}), newer than this mcdm "
+                    f"({__version__}) reads (versions 0..{current}); upgrade mcdm to read it")
+    return version
 
 @functools.lru_cache(maxsize=1)
 def _default_file_mode() -> int:
@@ -232,6 +307,54 @@ def atomic_write_json(
     text = json.dumps(to_jsonable(obj), indent=indent, sort_keys=sort_keys)
     return atomic_write_text(path, text + "\n")
 
+
+
+def write_summary(path: str | os.PathLike[str], summary: Mapping[str, Any]) -> Path:
+    """Write a run's ``summary.json`` atomically, stamped with its schema name and version.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Destination, normally ``<outdir>/summary.json``.
+    summary : mapping
+        The summary (anything :func:`to_jsonable` accepts); ``"schema"`` and ``"schema_version"``
+        are added (:data:`SUMMARY_SCHEMA`, :data:`SUMMARY_SCHEMA_VERSION`).
+
+    Returns
+    -------
+    pathlib.Path
+        The destination path.
+    """
+    if not isinstance(summary, Mapping):
+        raise TypeError(f"a summary is a mapping, got {type(summary).__name__}")
+    stamped = {**summary, "schema": SUMMARY_SCHEMA, "schema_version": SUMMARY_SCHEMA_VERSION}
+    return atomic_write_json(path, stamped)
+
+
+def read_summary(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read a run's ``summary.json`` and check its schema (:func:`check_schema`).
+
+    Summaries written before versioning (no ``"schema_version"``) read as version 0.
+
+    Raises
+    ------
+    FileFormatError
+        The file is not JSON, not an object, another schema, or a newer schema version.
+    FileNotFoundError
+        There is no such file.
+    """
+    where = repr(str(path))
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise FileFormatError(f"{where} is not a JSON run summary: {exc}") from None
+    except UnicodeDecodeError:
+        raise FileFormatError(f"{where} is not a text (JSON) run summary") from None
+    if not isinstance(data, dict):
+        raise FileFormatError(f"{where} is not a run summary (a JSON object), got {type(data).__name__}")
+    check_schema(data.get("schema"), data.get("schema_version"), schema=SUMMARY_SCHEMA,
+                 current=SUMMARY_SCHEMA_VERSION, where=where)
+    return data
 
 
 def markdown_table(header: list[str], rows: list[list[Any]]) -> str:

@@ -32,16 +32,18 @@ Examples
 """
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 
 from mcdm.constants import SECONDS_PER_DAY
-from mcdm.errors import ConfigError
+from mcdm.errors import ConfigError, PhysicsWarning
 
 __all__ = [
     "SECONDS_PER_YEAR",
+    "MAX_CATALOG_EVENTS",
     "energy_resolution_sigma",
     "expected_counts",
     "default_energy_window",
@@ -50,6 +52,9 @@ __all__ = [
 
 #: seconds per Julian year (365.25 d): the paper's N_days = 6 x 365.25 (digest 004 §2.14)
 SECONDS_PER_YEAR: float = 365.25 * SECONDS_PER_DAY
+
+#: most events a catalog may hold (signal and background expected in total); keeps memory bounded
+MAX_CATALOG_EVENTS: int = 10**8
 
 #: columns the synthesiser writes itself; a truth_sampler may not return these names
 _RESERVED = frozenset({"event_id", "time_utc", "time_mjd", "energy_keV", "detector", "weight",
@@ -78,16 +83,25 @@ def energy_resolution_sigma(energy_keV: Any, fraction: float = 0.10,
     float or numpy.ndarray
         sigma_E [keV] = fraction * sqrt(reference_keV * E); 0.94 keV at 15 keV, 2.43 keV at 100 keV.
     """
-    e = np.asarray(energy_keV, dtype=np.float64)
+    try:
+        e = np.asarray(energy_keV, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):
+        e = np.full(1, np.nan)
     if np.any(~np.isfinite(e)) or np.any(e < 0):
-        msg = f"energy_keV must be finite and >= 0 keV, got {energy_keV!r}"
+        msg = f"energy_keV must be finite and >= 0 keV, got {_show(energy_keV)}"
         raise ConfigError(msg)
-    _check_nonneg(fraction, "resolution fraction")
-    if not (np.isfinite(reference_keV) and reference_keV > 0):
+    fraction = _check_nonneg(fraction, "fraction (resolution)")
+    reference_keV = _check_nonneg(reference_keV, "reference_keV")
+    if not reference_keV > 0:
         msg = f"reference_keV must be a positive energy [keV], got {reference_keV!r}"
         raise ConfigError(msg)
     # digest 004 §2.14, Eq. (42): sigma_E / E = 10 % sqrt(5.9 keV / E)
-    sigma = fraction * np.sqrt(reference_keV * e)
+    with np.errstate(over="ignore"):
+        sigma = fraction * np.sqrt(reference_keV * e)
+    if not np.all(np.isfinite(sigma)):
+        msg = (f"energy_keV, fraction and reference_keV give sigma_E beyond the float range "
+               f"(fraction {fraction:g}, reference {reference_keV:g} keV)")
+        raise ConfigError(msg)
     return float(sigma) if sigma.ndim == 0 else sigma
 
 
@@ -99,7 +113,13 @@ def default_energy_window(line_energy_keV: float, resolution_fraction: float = 0
     §2.14 caveat); +- 3 sigma_E is this module's documented default.
     """
     sigma = energy_resolution_sigma(line_energy_keV, resolution_fraction)
-    return max(0.0, line_energy_keV - n_sigma * sigma), line_energy_keV + n_sigma * sigma
+    line = _check_nonneg(line_energy_keV, "line_energy_keV")
+    n_sigma = _check_nonneg(n_sigma, "n_sigma")
+    lo, hi = max(0.0, line - n_sigma * sigma), line + n_sigma * sigma
+    if not np.isfinite(hi):
+        msg = f"line_energy_keV +- n_sigma sigma_E overflows (n_sigma = {n_sigma:g}, sigma_E = {sigma:g} keV)"
+        raise ConfigError(msg)
+    return lo, hi
 
 
 # ---------------------------------------------------------------------------------- rate grid
@@ -146,6 +166,12 @@ class _RateGrid:
         self.cat_shape = values.shape[1:]
         self.rates = values.reshape(values.shape[0], -1)  # (n_bins, n_cat) [s^-1]
 
+    def warn_if_zero(self) -> None:
+        """PhysicsWarning if every rate is 0 (no signal: the counts and the catalog's signal are 0)."""
+        if not np.any(self.rates > 0):
+            warnings.warn("the rate tally is 0 in every bin: no signal events", PhysicsWarning,
+                          stacklevel=3)
+
     @property
     def period_d(self) -> float:
         return float(self.edges[-1] - self.edges[0])
@@ -172,15 +198,28 @@ def _rate_unit_factor(unit: str) -> float:
         raise ConfigError(msg) from exc
 
 
+def _show(x: Any) -> str:
+    text = repr(x)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def _check_nonneg(x: Any, field: str) -> float:
     try:
-        v = float(x)
-    except (TypeError, ValueError):
+        v = float("nan") if isinstance(x, bool) else float(x)
+    except (TypeError, ValueError, OverflowError):
         v = float("nan")
     if not (np.isfinite(v) and v >= 0):
-        msg = f"{field} must be a finite number >= 0, got {x!r}"
+        msg = f"{field} must be a finite number >= 0, got {_show(x)}"
         raise ConfigError(msg)
     return v
+
+
+def _check_exposure(mu: np.ndarray, what: str) -> np.ndarray:
+    """Expected counts: finite (else the rate x live time overflows)."""
+    if not np.all(np.isfinite(mu)):
+        msg = f"{what}: the expected number of events overflows; check the rate tally and live_time_s"
+        raise ConfigError(msg)
+    return mu
 
 
 def expected_counts(rate: Any, live_time_s: float) -> np.ndarray:
@@ -200,9 +239,12 @@ def expected_counts(rate: Any, live_time_s: float) -> np.ndarray:
     """
     live = _check_nonneg(live_time_s, "live_time_s")
     grid = _RateGrid(rate)
+    grid.warn_if_zero()
     n_full, overlap = grid.exposures(live)
     exposure_s = (n_full * np.diff(grid.edges) + overlap) * SECONDS_PER_DAY
-    return (grid.rates * exposure_s[:, None]).reshape((-1, *grid.cat_shape))
+    with np.errstate(over="ignore"):
+        mu = grid.rates * exposure_s[:, None]
+    return _check_exposure(mu, "rate x live_time_s").reshape((-1, *grid.cat_shape))
 
 
 # ---------------------------------------------------------------------------------- sampling
@@ -279,7 +321,13 @@ def synthesize_catalog(
     ------
     mcdm.errors.ConfigError
         Negative or non-finite live time, rate tally without a time axis or with negative
-        rates, negative background, non-positive line energy, bad window or sampler output.
+        rates, negative background, non-positive line energy, bad window or sampler output, or
+        more than :data:`MAX_CATALOG_EVENTS` expected events.
+
+    Warns
+    -----
+    mcdm.errors.PhysicsWarning
+        The rate tally is 0 in every bin (the catalog then holds background only).
     """
     live = _check_nonneg(live_time_s, "live_time_s")
     if not isinstance(rng, np.random.Generator):
@@ -302,12 +350,21 @@ def synthesize_catalog(
                f"a resolution_fraction > 0")
         raise ConfigError(msg)
     grid = _RateGrid(rate)
+    grid.warn_if_zero()
 
     # ---- signal: Poisson counts per (full|partial, bin, category); Eq. (41) rates x exposure
     n_full, overlap_d = grid.exposures(live)
     width_d = np.diff(grid.edges)
-    mu = np.stack([grid.rates * (n_full * width_d * SECONDS_PER_DAY)[:, None],
-                   grid.rates * (overlap_d * SECONDS_PER_DAY)[:, None]])  # (2, n_bins, n_cat)
+    with np.errstate(over="ignore"):
+        mu = np.stack([grid.rates * (n_full * width_d * SECONDS_PER_DAY)[:, None],
+                       grid.rates * (overlap_d * SECONDS_PER_DAY)[:, None]])  # (2, n_bins, n_cat)
+        mu_bkg = bkg * (window[1] - window[0]) * live / SECONDS_PER_YEAR if bkg > 0 else 0.0
+    total = float(_check_exposure(mu, "rate x live_time_s").sum()) + float(
+        _check_exposure(np.asarray(mu_bkg), "background_per_keV_per_year x live_time_s"))
+    if total > MAX_CATALOG_EVENTS:
+        msg = (f"the catalog would hold {total:.3g} expected events (rate x live_time_s + background), "
+               f"more than MAX_CATALOG_EVENTS = {MAX_CATALOG_EVENTS:.0e}; shorten live_time_s")
+        raise ConfigError(msg)
     counts = rng.poisson(mu).ravel()
     seg = np.repeat(np.arange(counts.size), counts)
     part, rest = np.divmod(seg, mu.shape[1] * mu.shape[2])
@@ -326,7 +383,7 @@ def synthesize_catalog(
 
     # ---- flat background over the live interval and the energy window
     width_keV = window[1] - window[0]
-    n_bkg = int(rng.poisson(bkg * width_keV * live / SECONDS_PER_YEAR)) if bkg > 0 else 0
+    n_bkg = int(rng.poisson(mu_bkg)) if bkg > 0 else 0
     t_bkg = grid.edges[0] + rng.random(n_bkg) * (live / SECONDS_PER_DAY)
     e_bkg = window[0] + rng.random(n_bkg) * width_keV
 

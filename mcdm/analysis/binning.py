@@ -1,6 +1,8 @@
 """Binning of event times for modulation fits: time bins and phase folding with exact exposure.
 
-Times are in days (UTC MJD for catalogs: ``catalog.df["time_mjd"]``).
+Times are in days (UTC MJD for catalogs: ``catalog.df["time_mjd"]``). The input guards of the
+analysis modules live here too (:func:`check_number`, :func:`check_array`, :func:`check_period`):
+anything that is not a finite number in range ends in a ConfigError naming the parameter.
 """
 from __future__ import annotations
 
@@ -12,19 +14,67 @@ import numpy as np
 
 from mcdm.errors import ConfigError
 
-__all__ = ["PhaseFold", "bin_events", "phase_fold"]
+__all__ = ["PhaseFold", "bin_events", "phase_fold", "check_number", "check_array", "check_period"]
+
+#: the largest magnitude the analysis inputs may have (counts, rates, times): sums and products
+#: of a few thousand of them stay inside the float range
+MAX_MAGNITUDE = 1e150
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def check_number(x: Any, field_name: str, *, ge: float | None = None, gt: float | None = None,
+                 le: float | None = None) -> float:
+    """``x`` as a finite float with |x| <= 1e150 and the given bounds; ConfigError otherwise."""
+    try:
+        value = math.nan if isinstance(x, (bool, np.bool_)) else float(x)
+    except (TypeError, ValueError, OverflowError):
+        value = math.nan
+    ok = (math.isfinite(value) and abs(value) <= MAX_MAGNITUDE and (ge is None or value >= ge)
+          and (gt is None or value > gt) and (le is None or value <= le))
+    if not ok:
+        bounds = " and ".join(f"{op} {b:g}" for op, b in ((">=", ge), (">", gt), ("<=", le)) if b is not None)
+        msg = f"{field_name} must be a finite number{' ' + bounds if bounds else ''}, got {_show(x)}"
+        raise ConfigError(msg)
+    return value
+
+
+def check_array(x: Any, field_name: str, *, ge: float | None = None, ndim: int | None = None,
+                min_size: int = 0) -> np.ndarray:
+    """``x`` as a float64 array of finite entries (|.| <= 1e150, >= ``ge``); ConfigError otherwise."""
+    if isinstance(x, (complex, np.complexfloating)):
+        arr = None
+    else:
+        try:
+            arr = np.asarray(x, dtype=np.float64)
+        except (TypeError, ValueError, OverflowError):
+            arr = None
+    if arr is None:
+        raise ConfigError(f"{field_name} must be an array of numbers, got {_show(x)}")
+    if ndim is not None and arr.ndim != ndim:
+        raise ConfigError(f"{field_name} must be a {ndim}-D array, got shape {arr.shape}")
+    if arr.size < min_size:
+        raise ConfigError(f"{field_name} needs at least {min_size} entries, got {arr.size}")
+    with np.errstate(invalid="ignore"):
+        ok = np.isfinite(arr) & (np.abs(arr) <= MAX_MAGNITUDE) & (arr >= ge if ge is not None else True)
+    if not np.all(ok):
+        bad = arr[~np.broadcast_to(ok, arr.shape)].ravel()[:3].tolist()
+        bound = f" and >= {ge:g}" if ge is not None else ""
+        raise ConfigError(f"{field_name} must be finite{bound} (|x| <= {MAX_MAGNITUDE:g}), got e.g. {bad}")
+    return arr
 
 
 def check_period(p: Any, field_name: str) -> float:
-    """``p`` as a float period [d]; ConfigError naming ``field_name`` unless finite and > 0."""
+    """``p`` as a float period [d]; ConfigError naming ``field_name`` unless finite and > 0
+    (at least 1e-150 d, so that times / period stay inside the float range)."""
     try:
-        value = float(p)
-    except (TypeError, ValueError):
-        value = math.nan
-    if not (math.isfinite(value) and value > 0):
-        msg = f"{field_name} must be a finite period > 0 [d], got {p!r}"
-        raise ConfigError(msg)
-    return value
+        return check_number(p, field_name, ge=1.0 / MAX_MAGNITUDE)
+    except ConfigError:
+        raise ConfigError(f"{field_name} must be a finite period > 0 [d] (>= {1.0 / MAX_MAGNITUDE:g}), "
+                          f"got {_show(p)}") from None
 
 
 def bin_events(times_mjd: Any, edges: Any, weights: Any = None) -> np.ndarray:
@@ -44,11 +94,16 @@ def bin_events(times_mjd: Any, edges: Any, weights: Any = None) -> np.ndarray:
     numpy.ndarray, shape (len(edges) - 1,)
         int64 counts, or float64 weighted sums.
     """
-    e = np.asarray(edges, dtype=np.float64)
-    if e.ndim != 1 or e.size < 2 or np.any(np.diff(e) <= 0):
+    e = check_array(edges, "edges", ndim=1)
+    if e.size < 2 or np.any(np.diff(e) <= 0):
         msg = f"edges must be >= 2 strictly increasing times [d], got shape {e.shape}"
         raise ConfigError(msg)
-    counts, _ = np.histogram(np.asarray(times_mjd, dtype=np.float64), bins=e, weights=weights)
+    times = check_array(times_mjd, "times_mjd")
+    if weights is not None:
+        weights = check_array(weights, "weights")
+        if weights.shape != times.shape:
+            raise ConfigError(f"weights has shape {weights.shape}, times_mjd {times.shape}")
+    counts, _ = np.histogram(times, bins=e, weights=weights)
     return counts if weights is not None else counts.astype(np.int64)
 
 
@@ -84,20 +139,22 @@ def phase_fold(times: Any, period_days: float, n_bins: int, *, epoch: float | No
     ``fit_harmonic(f.edges, f.counts, f.exposure_days, f.period_days)``.
     """
     period = check_period(period_days, "period_days")
-    if not (isinstance(n_bins, (int, np.integer)) and n_bins >= 1):
-        msg = f"n_bins must be an integer >= 1, got {n_bins!r}"
+    if isinstance(n_bins, bool) or not (isinstance(n_bins, (int, np.integer)) and 1 <= n_bins <= 10**7):
+        msg = f"n_bins must be an integer in [1, 1e7], got {_show(n_bins)}"
         raise ConfigError(msg)
-    t = np.asarray(times, dtype=np.float64)
-    if t.ndim != 1 or t.size == 0 or not np.all(np.isfinite(t)):
-        raise ConfigError("times must be a non-empty 1-D array of finite times [d]")
-    lo = float(t.min()) if t_start is None else float(t_start)
-    hi = float(np.nextafter(t.max(), np.inf)) if t_stop is None else float(t_stop)
+    t = check_array(times, "times", ndim=1, min_size=1)
+    lo = float(t.min()) if t_start is None else check_number(t_start, "t_start")
+    hi = float(np.nextafter(t.max(), np.inf)) if t_stop is None else check_number(t_stop, "t_stop")
     if not hi > lo:
-        msg = f"the live interval [{lo}, {hi}) is empty"
+        msg = f"the live interval [t_start, t_stop) = [{lo}, {hi}) is empty"
         raise ConfigError(msg)
-    ep = lo if epoch is None else float(epoch)
+    ep = lo if epoch is None else check_number(epoch, "epoch")
     inside = (t >= lo) & (t < hi)
-    w = None if weights is None else np.asarray(weights, dtype=np.float64)[inside]
+    if weights is not None:
+        weights = check_array(weights, "weights")
+        if weights.shape != t.shape:
+            raise ConfigError(f"weights has shape {weights.shape}, times {t.shape}")
+    w = None if weights is None else weights[inside]
     frac = ((t[inside] - ep) / period) % 1.0
     counts, _ = np.histogram(frac, bins=np.linspace(0.0, 1.0, n_bins + 1), weights=w)
     rel = np.linspace(0.0, period, n_bins + 1)

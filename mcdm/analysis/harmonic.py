@@ -33,7 +33,8 @@ from typing import Any
 
 import numpy as np
 
-from mcdm.analysis.binning import PhaseFold, check_period, bin_events, phase_fold
+from mcdm.analysis.binning import (PhaseFold, bin_events, check_array, check_number, check_period,
+                                   phase_fold)
 from mcdm.constants import SECONDS_PER_DAY, SIDEREAL_DAY_S
 from mcdm.errors import ConfigError
 from mcdm.synthesis import SECONDS_PER_YEAR
@@ -63,6 +64,9 @@ DRIFT_MODELS: tuple[str, ...] = ("none", "linear", "exponential")
 #: MIGRAD tolerance: stop at EDM < 0.002 tol errordef, i.e. parameters within ~1e-3 of their
 #: errors of the minimum (iminuit's default 0.1 leaves ~1e-2)
 MIGRAD_TOL: float = 1e-3
+
+#: bound on |k dt| of the exponential drift over the data (keeps e^{k dt} inside the float range)
+_EXP_DRIFT_MAX = 50.0
 
 # 3-point Gauss-Legendre rule on [-1/2, 1/2] for bin averages of the exponential background
 _GL_X = np.array([-math.sqrt(3.0 / 5.0), 0.0, math.sqrt(3.0 / 5.0)]) / 2.0
@@ -241,17 +245,15 @@ class _Design:
     @classmethod
     def build(cls, t_days: Any, counts: Any, exposure: Any, periods: Sequence[float],
               t_ref: float, keep_empty: bool = False) -> _Design:
-        n_arr = np.asarray(counts, dtype=np.float64)
+        n_arr = check_array(counts, "counts", ge=0.0)
         if n_arr.ndim != 1 or n_arr.size == 0:
             msg = f"counts must be a non-empty 1-D array, got shape {n_arr.shape}"
             raise ConfigError(msg)
-        t = np.asarray(t_days, dtype=np.float64)
+        t = check_array(t_days, "t_days")
         if t.ndim != 1 or t.size not in (n_arr.size, n_arr.size + 1):
             msg = (f"t_days has shape {t.shape}; give {n_arr.size} bin centres or "
                    f"{n_arr.size + 1} bin edges for {n_arr.size} counts")
             raise ConfigError(msg)
-        if not np.all(np.isfinite(t)):
-            raise ConfigError("t_days has non-finite values")
         if t.size == n_arr.size + 1:
             width = np.diff(t)
             if np.any(width <= 0):
@@ -259,14 +261,11 @@ class _Design:
             mid = 0.5 * (t[1:] + t[:-1])
         else:
             width, mid = np.zeros_like(t), t
-        if np.shape(exposure) not in ((), n_arr.shape):
-            msg = f"exposure has shape {np.shape(exposure)}, expected () or {n_arr.shape}"
+        expo = check_array(exposure, "exposure", ge=0.0)
+        if expo.shape not in ((), n_arr.shape):
+            msg = f"exposure has shape {expo.shape}, expected () or {n_arr.shape}"
             raise ConfigError(msg)
-        expo = np.broadcast_to(np.asarray(exposure, dtype=np.float64), n_arr.shape)
-        if not (np.all(np.isfinite(expo)) and np.all(expo >= 0)):
-            raise ConfigError("exposure must be finite and >= 0 in every bin")
-        if not (np.all(np.isfinite(n_arr)) and np.all(n_arr >= 0)):
-            raise ConfigError("counts must be finite and >= 0 in every bin")
+        expo = np.broadcast_to(expo, n_arr.shape)
         if np.any((expo == 0) & (n_arr > 0)):
             bad = int(np.flatnonzero((expo == 0) & (n_arr > 0))[0])
             msg = f"bin {bad} has {n_arr[bad]:g} counts but zero exposure"
@@ -363,6 +362,9 @@ def _minuit(design: _Design, drift: str, p0: np.ndarray, names: Sequence[str]) -
     m.errordef = Minuit.LIKELIHOOD
     m.print_level = 0
     m.tol = MIGRAD_TOL
+    if drift == "exponential":  # e^{k dt} varies by at most e^50 over the data: no overflow
+        k_max = _EXP_DRIFT_MAX / max(float(np.abs(design.dt_nodes).max()), 1e-300)
+        m.limits["k"] = (-k_max, k_max)
     return m
 
 
@@ -443,21 +445,23 @@ def fit_harmonic(
         msg = f"unknown drift model {drift!r}; known: {list(DRIFT_MODELS)}"
         raise ConfigError(msg)
     periods = [check_period(period_days, "period_days")]
+    if isinstance(extra_periods, (str, bytes)) or not hasattr(extra_periods, "__iter__"):
+        raise ConfigError(f"extra_periods must be a sequence of periods [d], got {extra_periods!r:.40}")
     periods += [check_period(p, "extra_periods entry") for p in extra_periods]
     if len(set(periods)) != len(periods):
         msg = f"the periods {periods} [d] repeat: each harmonic can be fitted only once"
         raise ConfigError(msg)
-    t_arr = np.asarray(t_days, dtype=np.float64)
+    t_arr = check_array(t_days, "t_days")
     # provisional design to get the bin centres and exposures for the default t_ref
     pre = _Design.build(t_arr, counts, exposure, periods, 0.0)
     if pre.counts.size == 0:
         raise ConfigError("no bin has exposure > 0: nothing to fit")
     if t_ref is None:
         t_ref = float(np.average(pre.dt_mid * YEAR_D, weights=pre.exposure))
-    elif not math.isfinite(float(t_ref)):
-        msg = f"t_ref must be a finite time [d], got {t_ref!r}"
-        raise ConfigError(msg)
-    t_ref = float(t_ref)
+    else:
+        t_ref = check_number(t_ref, "t_ref")
+    if t0_guess is not None:
+        t0_guess = check_number(t0_guess, "t0_guess")
     design = _Design.build(t_arr, counts, exposure, periods, t_ref)
     nb = design.n_background(drift)
     n_par = nb + 2 * len(periods)
@@ -468,6 +472,16 @@ def fit_harmonic(
     for j in range(len(periods)):
         suffix = "" if j == 0 else f"_{j}"
         names += [f"a_cos{suffix}", f"a_sin{suffix}"]
+    averaged_out = [periods[j] for j in range(len(periods))
+                    if np.abs(design.basis[2 * j:2 * j + 2]).max() < 1e-9]
+    if averaged_out:
+        msg = (f"period_days: every bin is a whole number of periods {averaged_out} [d] long, so the "
+               "bins average the harmonic out and its amplitude cannot be fitted; use narrower bins")
+        raise ConfigError(msg)
+    if design.counts.size < n_par:
+        msg = (f"counts: {design.counts.size} bin(s) with exposure > 0 cannot determine the {n_par} "
+               f"parameters {names}; give more bins")
+        raise ConfigError(msg)
     c0 = float(design.counts.sum() / design.exposure.sum())
     p0 = np.zeros(n_par)
     p0[0] = c0
@@ -480,6 +494,10 @@ def fit_harmonic(
         m.errors["k"] = 0.01
     m.migrad()
     m.hesse()
+    if m.covariance is None:
+        msg = (f"the fit of {names} is degenerate for these bins (HESSE found no covariance); check "
+               "t_days, counts and period_days")
+        raise ConfigError(msg)
     best = np.array(m.values)
     cov = np.array(m.covariance)
     valid = bool(m.valid and m.accurate and m.fmin.has_posdef_covar)

@@ -61,11 +61,14 @@ from typing import Any
 import numpy as np
 from iminuit import Minuit
 
+from mcdm.analysis.binning import check_array, check_number
 from mcdm.errors import ConfigError
 
 __all__ = ["FitResult", "ToyResult", "ModulationLikelihood"]
 
 _N_DAYS_PAPER = 6 * 365.25  # [d], digest 004 §2.14 (same value as onoff.N_DAYS_PAPER)
+#: smallest total expected signal (events) accepted; keeps mu s and the barrier eps^2 in range
+_MIN_SIGNAL = 1e-100
 
 
 @dataclass(frozen=True)
@@ -125,8 +128,8 @@ class ToyResult:
 
 # ---------------------------------------------------------------------------------- deviance
 def _xlogx_over(n: np.ndarray, nu: np.ndarray) -> np.ndarray:
-    """n ln(n / nu), 0 where n = 0, +inf where n > 0 = nu."""
-    with np.errstate(divide="ignore", invalid="ignore"):
+    """n ln(n / nu), 0 where n = 0, +inf where n > 0 = nu (or nu so small that n / nu overflows)."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         out = n * np.log(n / nu)
     return np.where(n > 0, out, 0.0)
 
@@ -170,18 +173,17 @@ class ModulationLikelihood:
 
     def __init__(self, signal_counts: Any, background_counts: Any,
                  float_background: bool = True) -> None:
-        s = np.asarray(signal_counts, dtype=np.float64)
-        b = np.asarray(background_counts, dtype=np.float64)
+        s = check_array(signal_counts, "signal_counts", ge=0.0)
+        b = check_array(background_counts, "background_counts", ge=0.0)
         if s.ndim != 1 or s.size < 1 or b.shape != s.shape:
             msg = (f"signal_counts and background_counts must be 1-D arrays of equal length, "
                    f"got shapes {s.shape} and {b.shape}")
             raise ConfigError(msg)
-        for arr, field in ((s, "signal_counts"), (b, "background_counts")):
-            if not np.all(np.isfinite(arr)) or np.any(arr < 0):
-                msg = f"{field} must be finite and >= 0 in every bin, got {arr.tolist()!r}"
-                raise ConfigError(msg)
         if s.sum() <= 0:
             raise ConfigError("signal_counts are all 0: there is no signal to test for")
+        if s.sum() < _MIN_SIGNAL:
+            raise ConfigError(f"signal_counts sum to {s.sum():g} expected events, below {_MIN_SIGNAL:g}: "
+                              "no signal strength within the float range makes that testable")
         self.float_background = bool(float_background)
         if self.float_background:
             if b.sum() <= 0:
@@ -219,22 +221,20 @@ class ModulationLikelihood:
         float_background : bool
             See the class.
         """
-        r = np.asarray(signal_rate_per_day, dtype=np.float64)
-        if r.ndim != 1:
-            raise ConfigError(f"signal_rate_per_day must be 1-D, got shape {r.shape}")
+        r = check_array(signal_rate_per_day, "signal_rate_per_day", ge=0.0, ndim=1, min_size=1)
         t = r.size
         f = (np.full(t, 1.0 / t) if phase_fraction is None
-             else np.asarray(phase_fraction, dtype=np.float64))
+             else check_array(phase_fraction, "phase_fraction", ge=0.0))
         if f.shape != r.shape or np.any(f <= 0) or abs(f.sum() - 1.0) > 1e-9:
             msg = f"phase_fraction must be {t} positive fractions summing to 1, got {f!r}"
             raise ConfigError(msg)
+        nd = check_number(n_days, "n_days", gt=0.0, le=1e9)
+        bkg = check_array(background_per_day, "background_per_day", ge=0.0)
         try:
-            nd = float(n_days)
-        except (TypeError, ValueError):
-            nd = float("nan")
-        if not (np.isfinite(nd) and nd > 0):
-            raise ConfigError(f"n_days must be a positive exposure [d], got {n_days!r}")
-        bkg = np.broadcast_to(np.asarray(background_per_day, dtype=np.float64), r.shape)
+            bkg = np.broadcast_to(bkg, r.shape)
+        except ValueError:
+            raise ConfigError(f"background_per_day must be a scalar or have shape {r.shape}, "
+                              f"got {bkg.shape}") from None
         return cls(r * nd * f, bkg * nd * f, float_background=float_background)
 
     # ------------------------------------------------------------------ model pieces
@@ -248,18 +248,21 @@ class ModulationLikelihood:
         return mu * self.signal + b_scale * self.background
 
     def _counts(self, counts: Any) -> np.ndarray:
-        n = np.asarray(counts, dtype=np.float64)
-        if n.shape[-1:] != self.signal.shape or not np.all(np.isfinite(n)) or np.any(n < 0):
+        n = check_array(counts, "counts", ge=0.0)
+        if n.shape[-1:] != self.signal.shape:
             msg = (f"counts must be finite, >= 0, with last axis of length {self.n_bins}, "
                    f"got shape {n.shape}")
             raise ConfigError(msg)
         return n
 
     def deviance(self, counts: Any, mu: Any, b_scale: Any = 1.0) -> Any:
-        """Exact half deviance D(mu, beta) = -ln L + const (vectorised over leading axes)."""
+        """Exact half deviance D(mu, beta) = -ln L + const (vectorised over leading axes).
+
+        +inf where the model expects nu <= 0 events in a bin that has counts (L = 0 there).
+        """
         n = self._counts(counts)
-        mu = np.asarray(mu, dtype=np.float64)[..., None]
-        beta = np.asarray(b_scale, dtype=np.float64)[..., None]
+        mu = check_array(mu, "mu")[..., None]
+        beta = check_array(b_scale, "b_scale")[..., None]
         d = _deviance(mu * self.signal + beta * self.background, n)
         return float(d) if np.ndim(d) == 0 else d
 
@@ -424,8 +427,7 @@ class ModulationLikelihood:
 
     def asimov_z(self, mu: float = 1.0) -> float:
         """Median discovery significance Z_A = sqrt(q0,A) for true signal strength mu >= 0."""
-        if not (np.isfinite(mu) and mu >= 0):
-            raise ConfigError(f"mu must be a finite signal strength >= 0, got {mu!r}")
+        mu = check_number(mu, "mu (signal strength)", ge=0.0)
         n_a = self.asimov_counts(mu)
         _, d0 = self._null(n_a)  # the alternative fits n_A exactly: D_hat = 0
         return float(np.sqrt(max(2.0 * float(d0), 0.0)))
@@ -436,7 +438,7 @@ class ModulationLikelihood:
         Solves q_mu,A(mu) = [Phi^-1(cl) + band]^2, i.e. mu_up = sigma_A (Phi^-1(cl) + band)
         with sigma_A^2 = mu^2 / q_mu,A; ``band`` = +-1, +-2 give the expected-limit bands.
         """
-        z = _quantile(cl) + float(band)
+        z = _quantile(cl) + check_number(band, "band")
         if not z > 0:
             msg = f"Phi^-1(cl) + band must be > 0 for a positive limit, got {z!r}"
             raise ConfigError(msg)
@@ -444,8 +446,7 @@ class ModulationLikelihood:
 
     def asimov_mu_for_z(self, z: float = 5.0) -> float:
         """Signal strength whose median (Asimov) discovery significance is ``z``."""
-        if not (np.isfinite(z) and z > 0):
-            raise ConfigError(f"z must be a positive significance, got {z!r}")
+        z = check_number(z, "z (significance)", gt=0.0, le=1e3)
         return self._solve_increasing(lambda mu: np.array(self.asimov_z(float(mu))), z)
 
     def _solve_increasing(self, f: Any, target: float) -> float:
@@ -456,7 +457,8 @@ class ModulationLikelihood:
                 break
             hi *= 2.0
         else:
-            raise ConfigError(f"no signal strength reaches {target!r}")
+            raise ConfigError(f"no signal strength mu <= 2^400 reaches {target!r}: signal_counts "
+                              f"(total {self.signal.sum():g}) are negligible against background_counts")
         lo = 0.0
         for _ in range(200):
             mid = 0.5 * (lo + hi)
@@ -484,10 +486,9 @@ class ModulationLikelihood:
         upper_limits : bool
             Also compute each toy's q~_mu upper limit at ``cl`` (vectorised bisection).
         """
-        if int(n) < 1:
-            raise ConfigError(f"n must be a positive number of toys, got {n!r}")
-        if not (np.isfinite(mu_true) and mu_true >= 0):
-            raise ConfigError(f"mu_true must be a finite signal strength >= 0, got {mu_true!r}")
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= 10**7:
+            raise ConfigError(f"n must be a positive number of toys (<= 1e7), got {n!r:.40}")
+        mu_true = check_number(mu_true, "mu_true (signal strength)", ge=0.0)
         data = rng.poisson(self.expected(mu_true, 1.0), size=(int(n), self.n_bins))
         data = data.astype(np.float64)
         fits = [self._fit_one(row) for row in data]
@@ -502,6 +503,7 @@ class ModulationLikelihood:
 
 def _quantile(cl: float) -> float:
     """Phi^-1(cl) for a one-sided confidence level 0 < cl < 1."""
-    if not (isinstance(cl, (int, float)) and 0.0 < float(cl) < 1.0):
+    cl = check_number(cl, "cl (confidence level)")
+    if not 0.0 < cl < 1.0:
         raise ConfigError(f"cl must be a confidence level in (0, 1), got {cl!r}")
-    return NormalDist().inv_cdf(float(cl))
+    return NormalDist().inv_cdf(cl)

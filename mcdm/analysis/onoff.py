@@ -45,13 +45,15 @@ Examples
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from mcdm.analysis.binning import check_array, check_number
 from mcdm.constants import SECONDS_PER_DAY
-from mcdm.errors import ConfigError
+from mcdm.errors import ConfigError, PhysicsWarning
 from mcdm.synthesis import SECONDS_PER_YEAR, default_energy_window
 
 __all__ = [
@@ -97,7 +99,8 @@ class OnOffResult:
     gamma_signal : float
         Gamma_on - Gamma_off [events/day]; the background cancels.
     ratio : float
-        Gamma_signal / Gamma_off [dimensionless]; +inf if Gamma_off = 0 < Gamma_signal.
+        Gamma_signal / Gamma_off [dimensionless]; +inf if Gamma_off = 0 < Gamma_signal (or if
+        Gamma_off is so small, e.g. 1e-320, that the ratio overflows).
     t_off : float
         Live time of each half, n_days / 2 [d].
     n_on, n_off : float
@@ -131,26 +134,16 @@ class OnOffResult:
 
 # ---------------------------------------------------------------------------------- inputs
 def _phase_rates(rate: Any, field: str = "rate_per_day") -> np.ndarray:
-    r = np.asarray(rate, dtype=np.float64)
+    r = check_array(rate, field, ge=0.0)
     if r.ndim != 1 or r.size < 2 or r.size % 2:
         msg = (f"{field} must be a 1-D array over an even number (>= 2) of equal phase bins, "
                f"got shape {r.shape}")
-        raise ConfigError(msg)
-    if not np.all(np.isfinite(r)) or np.any(r < 0):
-        msg = f"{field} must be finite and >= 0 in every phase bin, got {r.tolist()!r}"
         raise ConfigError(msg)
     return r
 
 
 def _nonneg(x: Any, field: str) -> float:
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        v = float("nan")
-    if not (np.isfinite(v) and v >= 0):
-        msg = f"{field} must be a finite number >= 0, got {x!r}"
-        raise ConfigError(msg)
-    return v
+    return check_number(x, field, ge=0.0)
 
 
 def _positive(x: Any, field: str) -> float:
@@ -257,15 +250,23 @@ def paper_onoff(rate_per_day: Any, background_per_day: float, n_days: float = N_
     Returns
     -------
     OnOffResult
+        With a signal that is 0 in every bin: significance 0 and a
+        :class:`~mcdm.errors.PhysicsWarning`.
     """
     r = _phase_rates(rate_per_day)
     bkg = _nonneg(background_per_day, "background_per_day")
     n_days = _positive(n_days, "n_days")
     n = _positive(n, "n")
+    if not np.any(r > 0):
+        warnings.warn("rate_per_day is 0 in every phase bin (no signal): the on/off significance is 0",
+                      PhysicsWarning, stacklevel=2)
     if mask is None:
         on = onoff_mask(r, variant)
     else:
-        on = np.asarray(mask, dtype=bool)
+        try:
+            on = np.asarray(mask, dtype=bool)
+        except (TypeError, ValueError):
+            raise ConfigError(f"mask must be a boolean array, got {type(mask).__name__}") from None
         if on.shape != r.shape or int(on.sum()) != r.size // 2:
             msg = (f"mask must be a boolean array of shape {r.shape} with {r.size // 2} True "
                    f"entries, got shape {on.shape} with {int(on.sum())}")
@@ -310,12 +311,13 @@ def li_ma(n_on: Any, n_off: Any, alpha: float = 1.0) -> Any:
     float or numpy.ndarray
         Signed significance [Gaussian sigma]; 0 when both counts are 0.
     """
-    a = _positive(alpha, "alpha")
-    on = np.asarray(n_on, dtype=np.float64)
-    off = np.asarray(n_off, dtype=np.float64)
-    if np.any(~np.isfinite(on)) or np.any(~np.isfinite(off)) or np.any(on < 0) or np.any(off < 0):
-        msg = f"n_on and n_off must be finite counts >= 0, got {n_on!r}, {n_off!r}"
-        raise ConfigError(msg)
+    a = check_number(alpha, "alpha", ge=1e-150)
+    on = check_array(n_on, "n_on", ge=0.0)
+    off = check_array(n_off, "n_off", ge=0.0)
+    try:
+        on, off = np.broadcast_arrays(on, off)
+    except ValueError:
+        raise ConfigError(f"n_on (shape {on.shape}) and n_off (shape {off.shape}) do not broadcast") from None
     tot = on + off
     with np.errstate(divide="ignore", invalid="ignore"):
         # x ln(x / y) -> 0 for x = 0
@@ -345,14 +347,11 @@ def fold_counts(time_mjd: Any, edges_mjd: Any) -> np.ndarray:
         c[~m].sum())`` is the catalog's on/off significance, and the counts feed
         :meth:`ModulationLikelihood.fit` directly.
     """
-    edges = np.asarray(edges_mjd, dtype=np.float64)
-    if edges.ndim != 1 or edges.size < 2 or np.any(np.diff(edges) <= 0):
+    edges = check_array(edges_mjd, "edges_mjd", ndim=1)
+    if edges.size < 2 or np.any(np.diff(edges) <= 0):
         msg = f"edges_mjd must be strictly increasing bin edges, got shape {edges.shape}"
         raise ConfigError(msg)
-    t = np.asarray(time_mjd, dtype=np.float64).ravel()
-    if np.any(~np.isfinite(t)):
-        msg = "time_mjd must be finite event times [MJD]"
-        raise ConfigError(msg)
+    t = check_array(time_mjd, "time_mjd").ravel()
     period = edges[-1] - edges[0]
     phase = np.mod(t - edges[0], period)
     counts, _ = np.histogram(phase, bins=edges - edges[0])

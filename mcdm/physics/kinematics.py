@@ -12,6 +12,8 @@ exact non-relativistic two-body map; the printed equations are its leading order
 
 Speeds in km/s, masses and energies in GeV, angles in rad. Branches that do not exist (below
 threshold, outside the forward cone, or the slow branch of light DM) are returned as nan.
+Inputs are checked first (:mod:`mcdm.physics._checks`): masses in [1e-30, 1e30] GeV, splittings
+>= 0, speeds in [0, c], cosines in [-1, 1]; anything else raises a ConfigError naming it.
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ import numpy as np
 from mcdm.constants import C_KM_S, convention
 from mcdm.errors import ConfigError
 from mcdm.kernels.kinematics import cm_speeds_array, recoil_energy_array
+from mcdm.physics import _checks
 
 __all__ = [
     "nucleus_mass",
@@ -42,6 +45,23 @@ __all__ = [
 ]
 
 _GEV_TO_KEV = 1.0e6
+#: heaviest mass number accepted by :func:`nucleus_mass`
+_MAX_MASS_NUMBER = 300
+
+
+def _masses(m_chi: Any, m_nucleus: Any) -> tuple[float, float]:
+    return _checks.mass(m_chi, "m_chi"), _checks.mass(m_nucleus, "m_nucleus")
+
+
+def _delta(delta: Any) -> float:
+    return _checks.scalar(delta, "delta", "GeV", ge=0.0, le=_checks.MASS_RANGE_GEV[1])
+
+
+def _broadcast(v: np.ndarray, c: np.ndarray, v_name: str, c_name: str) -> tuple[np.ndarray, np.ndarray]:
+    try:
+        return np.broadcast_arrays(v, c)
+    except ValueError:
+        raise ConfigError(f"{v_name} (shape {v.shape}) and {c_name} (shape {c.shape}) do not broadcast") from None
 
 
 def nucleus_mass(nuclide: Any, convention_name: str = "codata") -> float:
@@ -59,8 +79,8 @@ def nucleus_mass(nuclide: Any, convention_name: str = "codata") -> float:
     """
     conv = convention(convention_name)
     if isinstance(nuclide, (int, np.integer)) and not isinstance(nuclide, bool):
-        if nuclide < 1:
-            raise ConfigError(f"mass number A must be >= 1, got {nuclide!r}")
+        if not 1 <= nuclide <= _MAX_MASS_NUMBER:
+            raise ConfigError(f"mass number A must be in [1, {_MAX_MASS_NUMBER}], got {nuclide!r:.40}")
         return conv.amu * int(nuclide)
     if isinstance(nuclide, str):
         from mcdm.geometry.library import load_nuclides
@@ -80,6 +100,7 @@ def nucleus_mass(nuclide: Any, convention_name: str = "codata") -> float:
 
 def reduced_mass(m_chi: float, m_nucleus: float) -> float:
     """mu = m_chi M / (m_chi + M) [GeV]."""
+    m_chi, m_nucleus = _masses(m_chi, m_nucleus)
     return m_chi * m_nucleus / (m_chi + m_nucleus)
 
 
@@ -93,8 +114,9 @@ def threshold_speed_km_s(m_chi: float, m_nucleus: float, delta: Any) -> float | 
     delta : float or array_like
         Splitting [GeV].
     """
+    delta = _checks.array(delta, "delta", "GeV", ge=0.0, le=_checks.MASS_RANGE_GEV[1])
     # digest 004 §2.5, below Eq. (34): mu v^2 > 2 delta
-    out = np.sqrt(2.0 * np.asarray(delta, dtype=float) / reduced_mass(m_chi, m_nucleus)) * C_KM_S
+    out = np.sqrt(2.0 * delta / reduced_mass(m_chi, m_nucleus)) * C_KM_S
     return float(out) if out.ndim == 0 else out
 
 
@@ -106,7 +128,7 @@ def max_delta(m_chi: float, m_nucleus: float, v_max_km_s: Any) -> float | np.nda
     v_max_km_s : float or array_like
         Largest Earth-frame DM speed, e.g. v_esc + |u_E| [km/s].
     """
-    v = np.asarray(v_max_km_s, dtype=float) / C_KM_S
+    v = _checks.speeds(v_max_km_s, "v_max_km_s") / C_KM_S
     out = 0.5 * reduced_mass(m_chi, m_nucleus) * v * v
     return float(out) if out.ndim == 0 else out
 
@@ -126,9 +148,10 @@ def cm_speeds_km_s(v: Any, m_chi: float, m_nucleus: float, delta: float) -> tupl
     V, u : ndarray, shaped like ``v``
         [km/s]; u = 0 below threshold.
     """
-    v_arr = np.asarray(v, dtype=float)
+    v_arr = _checks.speeds(v, "v")
+    m_chi, m_nucleus = _masses(m_chi, m_nucleus)
     big_v, u = cm_speeds_array(np.ascontiguousarray(v_arr.reshape(-1)) / C_KM_S,
-                               float(m_chi), float(m_nucleus), float(delta))
+                               m_chi, m_nucleus, _delta(delta))
     return (big_v * C_KM_S).reshape(v_arr.shape), (u * C_KM_S).reshape(v_arr.shape)
 
 
@@ -148,7 +171,7 @@ def theta_lab_max(v: Any, m_chi: float, m_nucleus: float, delta: float) -> float
 
 
 def _branches(v: Any, cos_lab: Any, m_chi: float, m_nucleus: float, delta: float):
-    v_arr, c = np.broadcast_arrays(np.asarray(v, dtype=float), np.asarray(cos_lab, dtype=float))
+    v_arr, c = _broadcast(_checks.speeds(v, "v"), _checks.cosines(cos_lab, "cos_lab"), "v", "cos_lab")
     big_v, u = cm_speeds_km_s(v_arr, m_chi, m_nucleus, delta)
     disc = u * u - big_v * big_v * (1.0 - c * c)
     root = np.sqrt(np.maximum(disc, 0.0))
@@ -194,12 +217,12 @@ def cos_cm_pm(v: Any, cos_lab: Any, m_chi: float, m_nucleus: float,
     cos_cm_pm = -z sin^2(theta_lab) pm cos(theta_lab) sqrt(1 - z^2 sin^2(theta_lab)),  z = V/u.
     """
     big_v, u, c, disc, _, _, ok_plus, ok_minus = _branches(v, cos_lab, m_chi, m_nucleus, delta)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):  # u = 0: no branch, masked below
         z = big_v / u
         root = np.sqrt(np.maximum(disc, 0.0)) / u
-    s2 = 1.0 - c * c
-    plus = -z * s2 + c * root
-    minus = -z * s2 - c * root
+        s2 = 1.0 - c * c
+        plus = -z * s2 + c * root
+        minus = -z * s2 - c * root
     return np.where(ok_plus, plus, np.nan), np.where(ok_minus, minus, np.nan)
 
 
@@ -213,13 +236,13 @@ def jacobian_pm(v: Any, cos_lab: Any, m_chi: float, m_nucleus: float,
     does not exist.
     """
     big_v, u, c, disc, _, _, ok_plus, ok_minus = _branches(v, cos_lab, m_chi, m_nucleus, delta)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):  # u = 0: no branch, masked below
         z = big_v / u
         root = np.sqrt(np.maximum(disc, 0.0)) / u  # sqrt(1 - z^2 + z^2 cos^2)
         term = (1.0 - z * z + 2.0 * z * z * c * c) / root
-    # digest 004 §2.10, J_pm (unnumbered, between Eqs. (40) and (41))
-    return (np.where(ok_plus, 2.0 * z * c + term, np.nan),
-            np.where(ok_minus, 2.0 * z * c - term, np.nan))
+        # digest 004 §2.10, J_pm (unnumbered, between Eqs. (40) and (41))
+        j_plus, j_minus = 2.0 * z * c + term, 2.0 * z * c - term
+    return np.where(ok_plus, j_plus, np.nan), np.where(ok_minus, j_minus, np.nan)
 
 
 def recoil_energies_pm(v: Any, cos_lab: Any, m_chi: float, m_nucleus: float,
@@ -230,11 +253,12 @@ def recoil_energies_pm(v: Any, cos_lab: Any, m_chi: float, m_nucleus: float,
     which equals m_chi v^2/2 - m_chi2 v_pm^2/2 - delta. nan where the branch does not exist.
     """
     plus, minus = cos_cm_pm(v, cos_lab, m_chi, m_nucleus, delta)
-    v_b = np.ascontiguousarray(np.broadcast_to(np.asarray(v, dtype=float), plus.shape).reshape(-1)) / C_KM_S
+    v_b = np.ascontiguousarray(np.broadcast_to(_checks.speeds(v, "v"), plus.shape).reshape(-1)) / C_KM_S
+    m_chi, m_nucleus = _masses(m_chi, m_nucleus)
     out = []
     for cos_cm in (plus, minus):
         e = recoil_energy_array(np.ascontiguousarray(cos_cm.reshape(-1)), v_b,
-                                float(m_chi), float(m_nucleus), float(delta))
+                                m_chi, m_nucleus, _delta(delta))
         out.append(e.reshape(plus.shape))
     return out[0], out[1]
 
@@ -247,18 +271,21 @@ def recoil_energy_eq34(cos_cm: Any, v: Any, m_chi: float, m_nucleus: float,
     ``v`` in [km/s].
     """
     mu = reduced_mass(m_chi, m_nucleus)
-    vc = np.asarray(v, dtype=float) / C_KM_S
-    arg = 1.0 - 2.0 * delta / (mu * vc * vc)
+    m_nucleus, delta = _checks.mass(m_nucleus, "m_nucleus"), _delta(delta)
+    vc = _checks.speeds(v, "v") / C_KM_S
+    cos_cm = _checks.cosines(cos_cm, "cos_cm")
+    _broadcast(vc, cos_cm, "v", "cos_cm")
+    with np.errstate(divide="ignore", invalid="ignore"):  # v = 0: no root (below threshold)
+        arg = 1.0 - 2.0 * delta / (mu * vc * vc)
     root = np.where(arg >= 0.0, np.sqrt(np.maximum(arg, 0.0)), np.nan)
     # digest 004 §2.5, Eq. (34)
-    cos_cm = np.asarray(cos_cm, dtype=float)
     out = mu * mu * vc * vc / m_nucleus * (1.0 - cos_cm * root) - mu * delta / m_nucleus
     return float(out) if np.ndim(out) == 0 else out
 
 
 def _mass_table(nuclei: Any, convention_name: str) -> dict[str, float]:
     if isinstance(nuclei, Mapping):
-        return {str(k): float(m) for k, m in nuclei.items()}
+        return {str(k): _checks.mass(m, f"nuclei[{k!r}] (nucleus mass)") for k, m in nuclei.items()}
     if isinstance(nuclei, (str, bytes)) or not isinstance(nuclei, Iterable):
         nuclei = [nuclei]
     out: dict[str, float] = {}
@@ -289,6 +316,8 @@ def kinematic_closure(m_chi: float, nuclei: Any, v_max_km_s: float,
         name -> delta_max [GeV], in the order given.
     """
     masses = _mass_table(nuclei, convention_name)
+    m_chi = _checks.mass(m_chi, "m_chi")
+    v_max_km_s = _checks.scalar(v_max_km_s, "v_max_km_s", "km/s", ge=0.0, le=C_KM_S)
     return {name: float(max_delta(m_chi, m, v_max_km_s)) for name, m in masses.items()}
 
 
@@ -308,6 +337,9 @@ def require_kinematic_reach(m_chi: float, delta: float, nuclei: Any, v_max_km_s:
         (v_max and m_chi are named too).
     """
     limits = kinematic_closure(m_chi, nuclei, v_max_km_s, convention_name)
+    delta = _delta(delta)
+    if not limits:
+        raise ConfigError("nuclei: give at least one target nuclide")
     open_ = [name for name, dmax in limits.items() if delta < dmax]
     if not open_:
         listing = ", ".join(

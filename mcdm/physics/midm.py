@@ -33,6 +33,7 @@ from mcdm.constants import CONVENTIONS, convention
 from mcdm.errors import ConfigError
 from mcdm.kernels.midm import decay_width as _decay_width_kernel
 from mcdm.kernels.midm import eft_isospin_coefficients_array
+from mcdm.physics import _checks
 from mcdm.units import to_internal
 
 __all__ = [
@@ -58,16 +59,13 @@ G_M_WEAK = 1.0 / (16.0 * math.pi**2)
 
 #: delta must stay below this fraction of m_chi (Eq. 5 and the NR kinematics assume delta << m_chi)
 _MAX_DELTA_FRACTION = 1.0e-2
+#: largest coupling and nucleon g-factor accepted (far outside perturbativity; keeps mu~^2 finite)
+_MAX_G_M = 1.0e6
+_MAX_G_FACTOR = 1.0e3
 
 
 def _finite_positive(value: Any, field: str, unit: str) -> float:
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{field} must be a number [{unit}], got {value!r}") from None
-    if not (math.isfinite(x) and x > 0.0):
-        raise ConfigError(f"{field} must be a finite number > 0 [{unit}], got {value!r}")
-    return x
+    return _checks.scalar(value, field, unit, gt=0.0)
 
 
 @dataclass(frozen=True)
@@ -99,34 +97,35 @@ class MagneticInelasticDM:
     g_n: float = G_NEUTRON
 
     def __post_init__(self) -> None:
-        m_chi = _finite_positive(self.m_chi, "m_chi", "GeV")
+        m_chi = _checks.mass(self.m_chi, "m_chi")
         delta = _finite_positive(self.delta, "delta", "GeV")
         if not delta < _MAX_DELTA_FRACTION * m_chi:
             raise ConfigError(
                 f"delta = {delta:.6g} GeV must be < {_MAX_DELTA_FRACTION:g} m_chi = "
                 f"{_MAX_DELTA_FRACTION * m_chi:.6g} GeV (the model assumes delta << m_chi)"
             )
-        g_m = _finite_positive(self.g_M, "g_M", "dimensionless")
-        if self.coupling_convention not in COUPLING_CONVENTIONS:
+        g_m = _checks.scalar(self.g_M, "g_M", "dimensionless", gt=0.0, le=_MAX_G_M)
+        if not isinstance(self.coupling_convention, str) or self.coupling_convention not in COUPLING_CONVENTIONS:
             raise ConfigError(
                 f"coupling_convention {self.coupling_convention!r} is unknown; choose one of "
                 f"{list(COUPLING_CONVENTIONS)}"
             )
-        if self.constants not in CONVENTIONS:
+        if not isinstance(self.constants, str) or self.constants not in CONVENTIONS:
             raise ConfigError(f"constants {self.constants!r} is unknown; choose one of {sorted(CONVENTIONS)}")
-        for name in ("g_p", "g_n"):
-            value = getattr(self, name)
-            try:
-                ok = math.isfinite(float(value))
-            except (TypeError, ValueError):
-                ok = False
-            if not ok:
-                raise ConfigError(f"{name} must be a finite number (nucleon g-factor), got {value!r}")
+        g_factors = {name: _checks.scalar(getattr(self, name), f"{name} (nucleon g-factor)", "dimensionless",
+                                          ge=-_MAX_G_FACTOR, le=_MAX_G_FACTOR)
+                     for name in ("g_p", "g_n")}
         object.__setattr__(self, "m_chi", m_chi)
         object.__setattr__(self, "delta", delta)
         object.__setattr__(self, "g_M", g_m)
-        object.__setattr__(self, "g_p", float(self.g_p))
-        object.__setattr__(self, "g_n", float(self.g_n))
+        object.__setattr__(self, "g_p", g_factors["g_p"])
+        object.__setattr__(self, "g_n", g_factors["g_n"])
+        width = self.decay_width
+        if not (width > 0.0 and math.isfinite(self.hbar / width)):
+            raise ConfigError(
+                f"g_M = {g_m:g} and delta = {delta:g} GeV (m_chi = {m_chi:g} GeV) give a chi_2 width "
+                f"mu~^2 delta^3 / pi = {width:g} GeV: the lifetime is beyond the float range"
+            )
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -205,8 +204,13 @@ class MagneticInelasticDM:
         v_km_s : float or array_like
             chi_2 speed in the Earth frame [km/s].
         """
+        v = _checks.array(v_km_s, "v_km_s", "km/s", ge=0.0)
         # digest 004 §2.2, Eq. (6): l = v tau_2
-        out = np.asarray(v_km_s, dtype=float) * self.lifetime
+        with np.errstate(over="ignore"):
+            out = v * self.lifetime
+        if not np.all(np.isfinite(out)):
+            raise ConfigError(f"v_km_s: decay length v tau_2 overflows (tau_2 = {self.lifetime:.3g} s); "
+                              f"check v_km_s and g_M")
         return float(out) if out.ndim == 0 else out
 
     # ------------------------------------------------------------------ EFT
@@ -224,9 +228,11 @@ class MagneticInelasticDM:
             Columns :data:`EFT_COEFFICIENT_NAMES` = (c1_0, c1_1, c4_0, c4_1, c5_0, c5_1, c6_0,
             c6_1) [GeV^-2], with the scattering moment of the coupling convention.
         """
-        q2_arr = np.asarray(q2, dtype=float)
+        q2_arr = _checks.array(q2, "q2", "GeV^2", gt=0.0)
         flat = np.ascontiguousarray(q2_arr.reshape(-1))
         out = eft_isospin_coefficients_array(flat, *self.eft_kernel_args())
+        if not np.all(np.isfinite(out)):
+            raise ConfigError(f"q2 is too small: c5, c6 ~ 1/q2 overflow at q2 = {flat.min():g} GeV^2")
         return out.reshape(q2_arr.shape + (8,))
 
     def eft_kernel_args(self) -> tuple[float, float, float, float, float]:
@@ -259,4 +265,9 @@ def coupling_for_decay_length(length_km: float, m_chi: float, delta: float, v_km
     """
     unit = MagneticInelasticDM(m_chi=m_chi, delta=delta, g_M=1.0, constants=constants)
     target = _finite_positive(length_km, "length_km", "km")
-    return math.sqrt(unit.decay_length(v_km_s) / target)
+    v = _checks.scalar(v_km_s, "v_km_s", "km/s", gt=0.0)
+    g = math.sqrt(unit.decay_length(v) / target)
+    if not (math.isfinite(g) and g > 0.0):
+        raise ConfigError(f"length_km = {target:g} km at v_km_s = {v:g} km/s needs g_M = {g:g}, outside the "
+                          "float range; check length_km and v_km_s")
+    return g

@@ -27,8 +27,9 @@ from typing import Any, Mapping, NamedTuple
 
 import numpy as np
 
-from mcdm.errors import DataLibraryError
+from mcdm.errors import ConfigError, DataLibraryError
 from mcdm.kernels import nuclear as _k
+from mcdm.physics import _checks
 
 __all__ = [
     "OPERATORS",
@@ -52,6 +53,10 @@ OPERATORS: tuple[str, ...] = ("M", "SigmaPP", "SigmaP", "Delta", "DeltaSigmaP")
 #: the operators the kernels use (index = mcdm.kernels.nuclear.OP_*); Sigma'' has R = 0 for MIDM
 KERNEL_OPERATORS: tuple[str, ...] = ("M", "SigmaP", "Delta", "DeltaSigmaP")
 _ISOSPIN = ("00", "01", "10", "11")
+#: above these y the responses are 0 in double precision: e^{-2y} x polynomial(y) (e^{-800}
+#: underflows), and the Helm F(q)^2 <= e^{-q^2 s^2} with q^2 s^2 >= 0.48 y for every A <= 300
+_Y_ZERO = 400.0
+_Y_ZERO_HELM = 2000.0
 
 # Lewin & Smith (1996), Astropart. Phys. 6, 87, Sec. 4.3: c = 1.23 A^{1/3} - 0.60 fm, a = 0.52 fm,
 # s = 0.9 fm
@@ -131,9 +136,13 @@ class NuclearResponse:
         return _k.KIND_HELM if self.kind == "helm" else _k.KIND_POLYNOMIAL
 
     def y(self, q_gev: Any) -> np.ndarray | float:
-        """Oscillator variable y = (q b / 2)^2 [1] for momentum transfer ``q_gev`` [GeV]."""
-        q = np.asarray(q_gev, dtype=float)
-        return (0.25 * q * q * self.b * self.b)[()]
+        """Oscillator variable y = (q b / 2)^2 [1] for momentum transfer ``q_gev`` [GeV] (finite, >= 0)."""
+        return self._y(q_gev, "q_gev")
+
+    def _y(self, q_gev: Any, field: str) -> np.ndarray | float:
+        q = _checks.array(q_gev, field, "GeV", ge=0.0)
+        with np.errstate(over="ignore"):  # y = inf for q beyond ~1e154 GeV: W = 0 there
+            return (0.25 * q * q * self.b * self.b)[()]
 
     def helm_array(self) -> np.ndarray:
         """The kernel's ``helm`` array (A, Z, c_fm, a_fm, s_fm) [1, 1, fm, fm, fm]."""
@@ -159,29 +168,34 @@ class NuclearResponse:
           y: Any = None) -> np.ndarray | float:
         """Response W_operator^{tau tau'} at momentum transfer ``q`` [GeV] or at ``y`` [1].
 
-        Exactly one of ``q`` and ``y`` is given (``y`` = (q b/2)^2). Returns [1], vectorised.
+        Exactly one of ``q`` and ``y`` is given (``y`` = (q b/2)^2), finite and >= 0. Returns [1],
+        vectorised; 0 where e^{-2y} underflows (y > 400).
         """
         if (q is None) == (y is None):
-            raise ValueError("give exactly one of q [GeV] and y [1]")
-        if operator not in OPERATORS:
+            raise ConfigError("give exactly one of q [GeV] and y [1]")
+        if not isinstance(operator, str) or operator not in OPERATORS:
             raise DataLibraryError(
                 f"nuclear response operator {operator!r} is unknown; known: {list(OPERATORS)}"
             )
-        if tau not in (0, 1) or tau_prime not in (0, 1):
-            raise ValueError(f"isospin indices must be 0 or 1, got ({tau}, {tau_prime})")
+        bad = [name for name, t in (("tau", tau), ("tau_prime", tau_prime))
+               if isinstance(t, bool) or not isinstance(t, (int, np.integer)) or t not in (0, 1)]
+        if bad:
+            raise ConfigError(f"isospin indices {' and '.join(bad)} must be 0 or 1, got ({tau!r}, {tau_prime!r})")
         if y is None:
-            yv = np.asarray(self.y(q), dtype=float)
+            yv = np.asarray(self._y(q, "q"), dtype=float)
         else:
-            yv = np.asarray(y, dtype=float)
+            yv = _checks.array(y, "y", "1", ge=0.0)
         if self.kind == "helm":
             if operator != "M":
                 return np.zeros_like(yv)[()]
-            qv = 2.0 * np.sqrt(yv) / self.b
+            far = yv > _Y_ZERO_HELM  # F^2 = 0 there; keeps q finite for the kernel
+            qv = 2.0 * np.sqrt(np.where(far, 0.0, yv)) / self.b
             facs = (float(self.A), float(self.Z - self.N))
             norm = (2.0 * self.spin + 1.0) / (16.0 * math.pi) * facs[tau] * facs[tau_prime]
             ff = np.array([_k.helm_form_factor(qq, self.A, *self.helm) for qq in qv.ravel()])
-            return (norm * ff.reshape(qv.shape) ** 2)[()]
+            return np.where(far, 0.0, norm * ff.reshape(qv.shape) ** 2)[()]
         poly = self.coefficients[OPERATORS.index(operator), tau, tau_prime]
+        yv = np.minimum(yv, _Y_ZERO)  # e^{-2y} = 0 from y = 372 on: same values, finite polynomial
         # digest 004 §2.6: W = e^{-2y} sum eta_i y^i
         return (np.exp(-2.0 * yv) * np.polynomial.polynomial.polyval(yv, poly))[()]
 

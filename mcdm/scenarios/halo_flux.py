@@ -221,7 +221,7 @@ def report(cfg: RunConfig, job: HaloFluxJob, context: dict[str, Any], total: Sha
     from astropy.time import Time
 
     from mcdm.events import EventCatalog
-    from mcdm.io import atomic_write_json
+    from mcdm.io import write_summary
     from mcdm.tally import Tally, time_axis
 
     outdir = Path(outdir)
@@ -279,7 +279,7 @@ def report(cfg: RunConfig, job: HaloFluxJob, context: dict[str, Any], total: Sha
             "hour of max column / of lowest DM-wind origin [h]": f"{hours[i_col]:.1f} / {hours[i_alt]:.1f}",
         },
     }
-    atomic_write_json(outdir / "summary.json", summary)
+    write_summary(outdir / "summary.json", summary)  # stamped with its schema version
     written.append("summary.json")
 
     if total.arrivals["time_mjd"].size:

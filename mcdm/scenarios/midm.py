@@ -336,7 +336,7 @@ def report(cfg: RunConfig, job: MidmJob, context: dict[str, Any], total: MidmSha
     from astropy.time import Time
 
     from mcdm.constants import SECONDS_PER_DAY
-    from mcdm.io import atomic_write_json
+    from mcdm.io import write_summary
 
     outdir = Path(outdir)
     model, names, layers = context["model"], context["names"], context["layers"]
@@ -412,7 +412,7 @@ def report(cfg: RunConfig, job: MidmJob, context: dict[str, Any], total: MidmSha
     summary["catalog"] = {"file": "events.parquet" if "events.parquet" in written else None,
                           "live_time_days": cfg.detector.live_time / SECONDS_PER_DAY,
                           "background_per_keV_per_year": cfg.detector.background}
-    atomic_write_json(outdir / "summary.json", summary)
+    write_summary(outdir / "summary.json", summary)  # stamped with its schema version
     written.append("summary.json")
 
     if cfg.output.plot:

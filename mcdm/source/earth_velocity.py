@@ -12,10 +12,12 @@ rotation, W toward the North Galactic Pole. Two models of the orbital part u_orb
 """
 from __future__ import annotations
 
+import warnings
 from typing import Any, Sequence
 
 import numpy as np
 
+from mcdm.constants import C_KM_S
 from mcdm.errors import ConfigError
 from mcdm.source.frames import as_time
 from mcdm.source.iers import configure_offline
@@ -36,6 +38,8 @@ _J2000_JD = 2451545.0
 
 def _as_times(times: Any):
     """``times`` as a 1-D astropy Time (a scalar becomes length 1)."""
+    if np.iscomplexobj(times) and not isinstance(times, str):
+        raise ConfigError(f"times: cannot read the complex value {times!r:.40} as a time")
     times = as_time(times)
     return times.reshape((1,)) if times.isscalar else times.ravel()
 
@@ -82,14 +86,17 @@ def _astropy_orbit(times) -> np.ndarray:
 
 
 def _vector(value: Sequence[float], field: str) -> np.ndarray:
+    """Three finite speeds (U, V, W), each |.| <= c [km/s]."""
     try:
         v = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ConfigError(
-            f"{field}: expected three speeds (U, V, W) in km/s, got {value!r}"
+            f"{field}: expected three speeds (U, V, W) in km/s, got {value!r:.80}"
         ) from None
     if v.shape != (3,) or not np.all(np.isfinite(v)):
-        raise ConfigError(f"{field}: expected three finite speeds (U, V, W) in km/s, got {value!r}")
+        raise ConfigError(f"{field}: expected three finite speeds (U, V, W) in km/s, got {value!r:.80}")
+    if np.any(np.abs(v) > C_KM_S):
+        raise ConfigError(f"{field}: speeds must be within ±c = {C_KM_S:.0f} km/s, got {value!r:.80}")
     return v
 
 
@@ -124,8 +131,12 @@ def earth_velocity(
         )
     base = _vector(v_lsr, "v_lsr") + _vector(v_pec, "v_pec")
     t = _as_times(times)
-    if model == "mccabe":
-        orbit = _mccabe_orbit(days_since_j2000(t))
-    else:
-        orbit = _astropy_orbit(t)
+    with warnings.catch_warnings():
+        # ERFA's "dubious year" (an epoch past the leap-second table): UTC - TAI may be off by a
+        # few seconds there, which moves u_E by < 1e-4 km/s; not worth a warning
+        warnings.filterwarnings("ignore", message=".*dubious year", category=Warning)
+        if model == "mccabe":
+            orbit = _mccabe_orbit(days_since_j2000(t))
+        else:
+            orbit = _astropy_orbit(t)
     return base[None, :] + orbit

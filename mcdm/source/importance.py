@@ -26,8 +26,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mcdm.constants import C_KM_S
 from mcdm.errors import ConfigError
-from mcdm.source.halo import StandardHaloModel
+from mcdm.source.halo import MAX_SAMPLES_PER_CALL, StandardHaloModel
 
 __all__ = ["LabIsotropicMixture"]
 
@@ -48,10 +49,24 @@ class LabIsotropicMixture:
     halo_fraction: float = 0.5
 
     def __post_init__(self) -> None:
-        if not 0.0 < self.halo_fraction <= 1.0:
+        if not isinstance(self.halo, StandardHaloModel):
+            raise ConfigError(f"halo must be a StandardHaloModel, got {type(self.halo).__name__}")
+        alpha = _number(self.halo_fraction, "halo_fraction")
+        if not 0.0 < alpha <= 1.0:
             raise ConfigError(f"halo_fraction must be in (0, 1], got {self.halo_fraction!r}")
-        if len(self.boost) != 3 or not np.all(np.isfinite(self.boost)):
-            raise ConfigError(f"boost must be a finite 3-vector [km/s], got {self.boost!r}")
+        v_min = _number(self.v_min, "v_min")
+        if not 0.0 <= v_min < self.halo.v_esc:
+            raise ConfigError(f"v_min must be in [0, v_esc = {self.halo.v_esc:g}) km/s, got {self.v_min!r}")
+        try:
+            boost = np.asarray(self.boost, dtype=float)
+        except (TypeError, ValueError, OverflowError):
+            boost = np.full(1, np.nan)
+        if (boost.shape != (3,) or not np.all(np.isfinite(boost)) or np.any(np.abs(boost) > C_KM_S)
+                or np.linalg.norm(boost) > C_KM_S):
+            raise ConfigError(f"boost must be a finite 3-vector of norm <= c [km/s], got {self.boost!r:.80}")
+        object.__setattr__(self, "boost", tuple(float(x) for x in boost))
+        object.__setattr__(self, "v_min", v_min)
+        object.__setattr__(self, "halo_fraction", alpha)
 
     def halo_density(self, v: np.ndarray) -> np.ndarray:
         """f_t(v): the halo's velocity density above the speed cut [(s/km)^3]."""
@@ -82,6 +97,11 @@ class LabIsotropicMixture:
         The component of each draw is a binomial split (halo draws first, then isotropic ones);
         draws outside the support of f_t keep weight 0 (they count as histories).
         """
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 0 <= n <= MAX_SAMPLES_PER_CALL:
+            raise ConfigError(f"n: number of samples must be an integer in [0, {MAX_SAMPLES_PER_CALL:.0e}] "
+                              f"(draw more in chunks), got {n!r:.40}")
+        if not isinstance(rng, np.random.Generator):
+            raise ConfigError(f"rng: expected a numpy.random.Generator, got {type(rng).__name__}")
         if self.halo_fraction == 1.0:
             return self.halo.sample(n, rng, v_min=self.v_min), np.ones(n)
         k = int(rng.binomial(n, self.halo_fraction))
@@ -95,3 +115,14 @@ class LabIsotropicMixture:
         q = self.density(v)
         w = np.divide(self.halo_density(v), q, out=np.zeros(n), where=q > 0.0)
         return v, w
+
+
+def _number(value: object, field: str) -> float:
+    """``value`` as a finite float; ConfigError naming ``field`` otherwise."""
+    try:
+        x = float(value) if not isinstance(value, bool) else np.nan
+    except (TypeError, ValueError, OverflowError):
+        x = np.nan
+    if not np.isfinite(x):
+        raise ConfigError(f"{field} must be a finite number, got {value!r:.60}")
+    return x

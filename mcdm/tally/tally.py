@@ -28,13 +28,14 @@ import numpy as np
 
 from mcdm._version import __version__
 from mcdm.errors import McdmError
-from mcdm.io import FileFormatError, atomic_write_json, to_jsonable
+from mcdm.io import FileFormatError, atomic_write_json, check_schema, to_jsonable
 from mcdm.tally.axes import axis_metadata, axis_name
 
 __all__ = ["FORMAT_VERSION", "Tally", "TallyError", "sum_tallies"]
 
 #: Version of the file format written by :meth:`Tally.save`; bump when the schema changes and
-#: keep :meth:`Tally.from_dict` able to read every older version.
+#: keep :meth:`Tally.from_dict` able to read every older version (files without a version read as
+#: version 0, the same layout; see :mod:`mcdm.io`, "Schema versions").
 FORMAT_VERSION = 1
 _KIND = "mcdm.Tally"
 _MODES = ("poisson", "history")
@@ -355,19 +356,21 @@ class Tally:
                 "histogram": to_jsonable(uhi)}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Tally:
-        """Inverse of :meth:`to_dict`; raises :class:`~mcdm.io.FileFormatError` on a bad dict."""
+    def from_dict(cls, data: dict[str, Any], where: str = "the serialised Tally") -> Tally:
+        """Inverse of :meth:`to_dict`; raises :class:`~mcdm.io.FileFormatError` on a bad dict.
+
+        A dict without ``format_version`` (written before versioning) reads as version 0, the
+        same layout as version 1; a newer version than :data:`FORMAT_VERSION` is an error.
+        ``where`` names the source in messages.
+        """
         from boost_histogram.serialization import from_uhi
 
-        if not isinstance(data, dict) or data.get("kind") != _KIND:
+        if not isinstance(data, dict) or data.get("kind", _KIND if "histogram" in data else None) != _KIND:
             kind = data.get("kind") if isinstance(data, dict) else type(data).__name__
-            msg = f"not a serialised mcdm Tally (kind {kind!r}, expected {_KIND!r})"
+            msg = f"{where} is not a serialised mcdm Tally (kind {kind!r}, expected {_KIND!r})"
             raise FileFormatError(msg)
-        version = data.get("format_version")
-        if not isinstance(version, int) or not 1 <= version <= FORMAT_VERSION:
-            msg = (f"unsupported Tally format_version {version!r}; this mcdm ({__version__}) "
-                   f"reads versions 1..{FORMAT_VERSION}")
-            raise FileFormatError(msg)
+        check_schema(data.get("kind"), data.get("format_version"), schema=_KIND, current=FORMAT_VERSION,
+                     where=where, key="format_version")
         try:
             hist = from_uhi(data["histogram"])
             quantity, unit, n = data["quantity"], data["unit"], data["n_histories"]
@@ -395,7 +398,7 @@ class Tally:
         except json.JSONDecodeError as exc:
             msg = f"{str(path)!r} is not a JSON Tally file: {exc}"
             raise FileFormatError(msg) from exc
-        return cls.from_dict(data)
+        return cls.from_dict(data, where=repr(str(path)))
 
     def to_dataframe(self, mode: str = "poisson", flow: bool = False) -> Any:
         """One row per bin: bin low/centre/high edges per axis, value and error.

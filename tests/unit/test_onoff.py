@@ -22,7 +22,7 @@ from mcdm.analysis.onoff import (
     window_acceptance,
     window_background_rate,
 )
-from mcdm.errors import ConfigError
+from mcdm.errors import ConfigError, PhysicsWarning
 from mcdm.tally import Tally, time_axis
 
 HOURS = np.arange(24) + 0.5
@@ -157,7 +157,8 @@ def test_eq43_zero_background():
     dark = np.where(HOURS < 12, 1.0, 0.0)
     res = paper_onoff(dark, 0.0)
     assert res.ratio == math.inf and res.significance == math.inf and res.sensitive
-    flat0 = paper_onoff(np.zeros(24), 0.0)
+    with pytest.warns(PhysicsWarning, match="rate_per_day is 0"):
+        flat0 = paper_onoff(np.zeros(24), 0.0)
     assert flat0.significance == 0.0 and not flat0.sensitive
 
 
