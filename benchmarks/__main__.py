@@ -46,6 +46,15 @@ def _memory_gib() -> float | None:
     return None
 
 
+def _cpu_ticks() -> tuple[int, int] | None:
+    """(steal, total) CPU ticks since boot from /proc/stat, or None."""
+    try:
+        ticks = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    except (OSError, ValueError, IndexError):
+        return None
+    return (ticks[7] if len(ticks) > 7 else 0), sum(ticks[:8])
+
+
 def machine_facts() -> dict[str, Any]:
     """CPU model, cores, memory, package versions, git commit, date (UTC) and load average."""
     from importlib import metadata
@@ -71,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python3 -m benchmarks", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes (seconds): a smoke test, not a benchmark")
     parser.add_argument("--only", nargs="+", metavar="NAME", help=f"groups to measure: {', '.join(GROUPS)}")
+    parser.add_argument("--render-only", action="store_true",
+                        help="measure nothing: rewrite the report from the raw numbers it holds")
     parser.add_argument("--output", type=Path, default=None,
                         help=f"report path (default {DEFAULT_OUTPUT.relative_to(REPO)}, "
                              f"with --quick {QUICK_OUTPUT.relative_to(REPO)})")
@@ -80,6 +91,14 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown group(s) {unknown}; known: {list(GROUPS)}")
     output = args.output or (QUICK_OUTPUT if args.quick else DEFAULT_OUTPUT)
+    if args.render_only:
+        if not output.exists():
+            parser.error(f"--render-only: {output} does not exist")
+        from mcdm.io import atomic_write_text
+
+        atomic_write_text(output, render(load_data(output)))
+        print(output)
+        return 0
     data = load_data(output) if args.only and output.exists() else {"groups": {}}
     data["machine"] = machine_facts()
     data["command"] = "python3 -m benchmarks" + (" --quick" if args.quick else "")
@@ -87,11 +106,13 @@ def main(argv: list[str] | None = None) -> int:
         if name not in names:
             continue
         print(f"benchmarks: {name} ...", file=sys.stderr, flush=True)
-        t0, load = time.perf_counter(), os.getloadavg()[0]
+        t0, load, ticks = time.perf_counter(), os.getloadavg()[0], _cpu_ticks()
         result = importlib.import_module(GROUPS[name]).measure(quick=args.quick)
+        after = _cpu_ticks()
+        steal = (after[0] - ticks[0]) / max(1, after[1] - ticks[1]) if ticks and after else None
         data["groups"][name] = {"measured": data["machine"]["date"], "quick": args.quick,
                                 "seconds": time.perf_counter() - t0, "load": [load, os.getloadavg()[0]],
-                                "result": result}
+                                "steal": steal, "result": result}
         print(f"benchmarks: {name} done in {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
     data["machine"]["load_after"] = os.getloadavg()[0]
     from mcdm.io import atomic_write_text

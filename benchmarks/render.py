@@ -49,7 +49,7 @@ def _t(x: float) -> str:
 
 
 def _pct(x: float) -> str:
-    return f"{100 * x:.0f} %"
+    return f"{100 * x:.1f} %"
 
 
 def _met(ok: bool, quick: bool) -> str:
@@ -58,8 +58,9 @@ def _met(ok: bool, quick: bool) -> str:
 
 def _stamp(entry: dict[str, Any]) -> str:
     quick = ", **quick mode: smoke-test sizes, not benchmark figures**" if entry["quick"] else ""
-    load = entry.get("load")
+    load, steal = entry.get("load"), entry.get("steal")
     busy = f", 1-min load average {load[0]:.2f} → {load[1]:.2f}" if load else ""
+    busy += f", {100 * steal:.1f} % of the CPU time stolen by the hypervisor" if steal is not None else ""
     return f"_Measured {entry['measured']} in {entry['seconds']:.0f} s{busy}{quick}._\n\n"
 
 
@@ -67,7 +68,10 @@ def _kernels(e: dict[str, Any]) -> str:
     r = e["result"]
     runs = r["runs"]
     header = ["kernel"] + [f"{_sci(run['n'])} rays [rays/s]" for run in runs]
-    rows = [[f"`{k}`"] + [_sci(run["rays_per_s"][k]) for run in runs] for k in runs[0]["rays_per_s"]]
+    from benchmarks.kernels import KERNELS
+
+    names = [k for k in KERNELS if k in runs[0]["rays_per_s"]]
+    rows = [[f"`{k}`"] + [_sci(run["rays_per_s"][k]) for run in runs] for k in names]
     rows.append(["peak RSS [MiB]"] + [f"{run['peak_mib']:.0f}" for run in runs])
     return ("Isotropic rays from a detector 1.4 km deep in the 3-shell Earth of seed 004, one core "
             f"(`NUMBA_NUM_THREADS=1`), best of {runs[0]['repeat']}, each ray count in a fresh process. The peak "
@@ -160,8 +164,9 @@ def _scaling(e: dict[str, Any]) -> str:
         rows.append([x["backend"], x["workers"], _t(x["wall_s"]), _t(x["shard_phase_s"]),
                      f"{serial / x['wall_s']:.2f}", _pct(x["efficiency"]), _pct(x["shard_efficiency"]), cold, start])
     return (f"The seed-004 default day (built-in config: {_sci(r['samples'])} histories in {r['shards']} shards, "
-            "24 hourly bins, 5 isotopes, one-day catalog; plots off), best of "
-            f"{r['repeat']}, in one fresh process. Local processes are a pool started by each run; the Dask "
+            "24 hourly bins, 5 isotopes, one-day catalog; plots off), in one fresh process: the backends take "
+            f"turns in each of {r['repeat']} rounds and the best round of each is kept. Local processes are a pool "
+            "started by each run; the Dask "
             "cluster (`LocalCluster` of single-threaded workers) is started once and reached through its "
             "`tcp://` address, as a persistent cluster would be: \"cold\" is its first run (workers import mcdm "
             "and load the compiled kernels). Efficiency = T(in-process) / (N · T(N)); the shard phase excludes "
@@ -233,13 +238,17 @@ def targets(groups: dict[str, Any]) -> list[list[str]]:
     return rows
 
 
+_VERSION_ORDER = ["python", "numpy", "numba", "dask", "distributed", "mcdm"]
+
+
 def _machine(m: dict[str, Any]) -> str:
     v = m["versions"]
     commit = f"{m['commit']}{' + uncommitted changes' if m.get('dirty') else ''}" if m.get("commit") else "unknown"
     rows = [["CPU", f"{m['cpu']} ({m['cores']} cores, {m.get('cores_available') or m['cores']} available)"],
             ["memory", f"{m['memory_gib']:.0f} GiB" if m.get("memory_gib") else "unknown"],
             ["platform", m["platform"]],
-            ["versions", ", ".join(f"{k} {v[k]}" for k in v)],
+            ["versions", ", ".join(f"{k} {v[k]}" for k in _VERSION_ORDER + sorted(set(v) - set(_VERSION_ORDER))
+                                    if k in v)],
             ["mcdm commit", commit], ["date of the last regeneration", m["date"]],
             ["1-min load average before / after", f"{m['load_before']:.2f} / {m.get('load_after', float('nan')):.2f}"]]
     return markdown_table(["", ""], rows)
@@ -254,7 +263,8 @@ def render(data: dict[str, Any]) -> str:
              "others' figures (each section gives its date). Compilation is excluded by warm-up calls unless a "
              "row says \"cold\". On a shared machine the figures move with what else runs: each section "
              "gives the 1-min load average before and after it (the benchmark's own 1–2 processes count; "
-             "much above 2 means other work competed). Not part of the tests: nothing here is asserted.\n\n",
+             "much above 2 means other work competed) and the CPU time the virtual machine's host took. "
+             "Not part of the tests: nothing here is asserted.\n\n",
              "## Machine\n\n", _machine(data["machine"]), "\n## Targets\n\n",
              markdown_table(["target", "measured", "met"], targets(groups))]
     for name, (title, section) in _SECTIONS.items():
@@ -264,5 +274,5 @@ def render(data: dict[str, Any]) -> str:
               "Figures the peer codes state about themselves; none is a controlled benchmark and none reports "
               "histories or rays per second.\n\n",
               markdown_table(["code", "figure", "task", "source"], [list(p) for p in PEERS]),
-              "\n<!-- benchmarks-data\n", json.dumps(data, sort_keys=True), "\n-->\n"]
+              "\n<!-- benchmarks-data\n", json.dumps(data), "\n-->\n"]
     return "".join(parts)

@@ -133,7 +133,7 @@ def _run_dask(simulate, job, todo: list[int], workers: int, scheduler: Any, prog
     try:
         if progress:
             log.warning("Dask dashboard: %s", client.dashboard_link)
-        remote_job = client.scatter(job, broadcast=True)
+        remote_job = client.scatter(job, broadcast=True, hash=False)  # a fresh key per call: no lost dependency on reuse
         futures = {client.submit(simulate, remote_job, k, pure=False): k for k in todo}
         try:
             for future in dask_completed(futures):

@@ -63,3 +63,7 @@ def test_report_without_measurements_has_machine_peers_and_round_trips(tmp_path)
     assert "## Machine" in text and "CPU X" in text and "## Peer codes" in text and "several hours" in text
     assert "## Ray kernels" not in text
     assert load_data(path) == data
+    path.write_text(text.replace("| CPU | CPU X", "| CPU | edited"), encoding="utf-8")  # hand edit of the table
+    proc = _benchmarks("--render-only", "--output", str(path))  # rewrites the report from its own numbers
+    assert proc.returncode == 0, proc.stderr
+    assert path.read_text(encoding="utf-8") == text
