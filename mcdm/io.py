@@ -13,6 +13,9 @@ version, bumped when the layout changes incompatibly:
 file                schema name / version keys             current
 ==================  ====================================  ======================================
 ``summary.json``    ``"schema"`` / ``"schema_version"``    ``mcdm.summary`` v1 (:func:`write_summary`)
+scan summary.json   ``"schema"`` / ``"schema_version"``    ``mcdm.scan_summary`` v1
+``analysis.json``   ``"schema"`` / ``"schema_version"``    ``mcdm.analysis`` v1
+``manifest.json``   ``"format_version"``                   v1 (:mod:`mcdm.provenance`)
 tally ``*.json``    ``"kind"`` / ``"format_version"``      ``mcdm.Tally`` v1 (:mod:`mcdm.tally`)
 ``events.parquet``  ``mcdm.schema`` / ``mcdm.format_version``  ``mcdm.EventCatalog`` v1 (metadata)
 ==================  ====================================  ======================================
@@ -48,6 +51,10 @@ __all__ = [
     "FileFormatError",
     "SUMMARY_SCHEMA",
     "SUMMARY_SCHEMA_VERSION",
+    "SCAN_SUMMARY_SCHEMA",
+    "SCAN_SUMMARY_SCHEMA_VERSION",
+    "ANALYSIS_SCHEMA",
+    "ANALYSIS_SCHEMA_VERSION",
     "check_schema",
     "write_summary",
     "read_summary",
@@ -67,6 +74,9 @@ class FileFormatError(McdmError, ValueError):
 #: schema name and version stamped into every run's summary.json by :func:`write_summary`
 SUMMARY_SCHEMA = "mcdm.summary"
 SUMMARY_SCHEMA_VERSION = 1
+#: schemas of the other JSON reports: ``mcdm scan``'s summary.json and ``mcdm analyze``'s analysis.json
+SCAN_SUMMARY_SCHEMA, SCAN_SUMMARY_SCHEMA_VERSION = "mcdm.scan_summary", 1
+ANALYSIS_SCHEMA, ANALYSIS_SCHEMA_VERSION = "mcdm.analysis", 1
 
 
 def check_schema(found_name: Any, found_version: Any, *, schema: str, current: int, where: str,
@@ -309,7 +319,8 @@ def atomic_write_json(
 
 
 
-def write_summary(path: str | os.PathLike[str], summary: Mapping[str, Any]) -> Path:
+def write_summary(path: str | os.PathLike[str], summary: Mapping[str, Any], *, schema: str = SUMMARY_SCHEMA,
+                  version: int = SUMMARY_SCHEMA_VERSION) -> Path:
     """Write a run's ``summary.json`` atomically, stamped with its schema name and version.
 
     Parameters
@@ -318,7 +329,9 @@ def write_summary(path: str | os.PathLike[str], summary: Mapping[str, Any]) -> P
         Destination, normally ``<outdir>/summary.json``.
     summary : mapping
         The summary (anything :func:`to_jsonable` accepts); ``"schema"`` and ``"schema_version"``
-        are added (:data:`SUMMARY_SCHEMA`, :data:`SUMMARY_SCHEMA_VERSION`).
+        are added (:data:`SUMMARY_SCHEMA`, :data:`SUMMARY_SCHEMA_VERSION` unless given).
+    schema, version : str, int
+        Another schema for another JSON report (``mcdm.scan_summary``, ``mcdm.analysis``).
 
     Returns
     -------
@@ -327,7 +340,7 @@ def write_summary(path: str | os.PathLike[str], summary: Mapping[str, Any]) -> P
     """
     if not isinstance(summary, Mapping):
         raise TypeError(f"a summary is a mapping, got {type(summary).__name__}")
-    stamped = {**summary, "schema": SUMMARY_SCHEMA, "schema_version": SUMMARY_SCHEMA_VERSION}
+    stamped = {**summary, "schema": schema, "schema_version": int(version)}
     return atomic_write_json(path, stamped)
 
 

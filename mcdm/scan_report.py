@@ -85,7 +85,7 @@ def write_scan_outputs(cfg, plan, rows: list[dict[str, Any]], outdir: Path) -> l
     import pandas as pd
 
     from mcdm.geometry import library
-    from mcdm.io import atomic_path, atomic_write_json
+    from mcdm.io import SCAN_SUMMARY_SCHEMA, SCAN_SUMMARY_SCHEMA_VERSION, atomic_path, write_summary
 
     judged = judge_rows(rows, plan, cfg.detector.background, cfg.detector.resolution, cfg.time.bins)
     df = pd.DataFrame(judged)
@@ -121,7 +121,7 @@ def write_scan_outputs(cfg, plan, rows: list[dict[str, Any]], outdir: Path) -> l
     if len(sens):
         summary["sensitive_delta_keV_range"] = [float(sens["delta_keV"].min()), float(sens["delta_keV"].max())]
         summary["sensitive_g_M_range"] = [float(sens["g_M"].min()), float(sens["g_M"].max())]
-    atomic_write_json(outdir / "summary.json", summary)
+    write_summary(outdir / "summary.json", summary, schema=SCAN_SUMMARY_SCHEMA, version=SCAN_SUMMARY_SCHEMA_VERSION)
     written.append("summary.json")
     if cfg.output.plot:
         from mcdm.plotting import plot_sensitivity_map

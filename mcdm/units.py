@@ -28,6 +28,8 @@ Users write quantities as strings (``"15 keV"``, ``"0.3 GeV/cm3"``, ``"1.4 km"``
 """
 from __future__ import annotations
 
+import warnings
+
 from typing import Any
 
 import astropy.units as u
@@ -123,7 +125,11 @@ def _make(number: float, unit: str, field: str) -> u.Quantity:
         if text.endswith(alias) and not text.endswith(spelled):
             text = text[: -len(alias)] + spelled
     try:
-        parsed = u.Unit(text, parse_strict="raise") if text else u.dimensionless_unscaled
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", u.UnitsWarning)  # e.g. 'km/s/s' is ambiguous: refuse it
+            parsed = u.Unit(text, parse_strict="raise") if text else u.dimensionless_unscaled
+    except u.UnitsWarning as exc:
+        raise UnitError(f"{field}: ambiguous unit {unit!r} ({exc}); write e.g. 'km / s2'") from None
     except ValueError:
         raise UnitError(f"{field}: unknown unit {unit!r}") from None
     return u.Quantity(number, parsed)

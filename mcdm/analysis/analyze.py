@@ -195,7 +195,7 @@ def analyze_path(path: str | Path, *, years: float = 6.0, background: float | No
     Writes ``analysis.json`` (and ``analysis_rate.png`` / ``analysis_catalog.png`` /
     ``analysis_periodogram.png``) into ``output_dir`` (default: the folder analysed).
     """
-    from mcdm.io import atomic_write_json
+    from mcdm.io import ANALYSIS_SCHEMA, ANALYSIS_SCHEMA_VERSION, write_summary
     from mcdm.tally import Tally
 
     path = Path(path)
@@ -258,7 +258,7 @@ def analyze_path(path: str | Path, *, years: float = 6.0, background: float | No
             plot_periodogram(outdir / "analysis_periodogram.png", pg, title="catalog")
     report["headline"] = headline
     report["output"] = str(outdir / "analysis.json")
-    atomic_write_json(outdir / "analysis.json", report)
+    write_summary(outdir / "analysis.json", report, schema=ANALYSIS_SCHEMA, version=ANALYSIS_SCHEMA_VERSION)
     return report
 
 

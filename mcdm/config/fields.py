@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -111,7 +112,9 @@ def _to_internal_quantity(raw: Any, spec: Spec, where: str) -> float:
     q = parse_quantity(raw, where)
     target = internal_unit(spec.physical_type)
     try:
-        value = float(q.to_value(target, equivalencies=u.mass_energy()))
+        with np.errstate(over="ignore", under="ignore", invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # an overflow is reported just below
+            value = float(q.to_value(target, equivalencies=u.mass_energy()))
     except u.UnitConversionError:
         raise UnitError(
             f"{where} = {raw!r}: unit {q.unit!s} is not a {spec.physical_type}"
@@ -119,6 +122,8 @@ def _to_internal_quantity(raw: Any, spec: Spec, where: str) -> float:
         ) from None
     except TypeError:
         raise UnitError(f"{where} = {raw!r} is not a scalar quantity") from None
+    if not math.isfinite(value):
+        raise UnitError(f"{where} = {raw!r} overflows in {target} (the internal unit); it is not a usable value")
     return value
 
 
@@ -183,7 +188,10 @@ def _parse_vector(raw: Any, spec: Spec, where: str) -> tuple[float, ...]:
         raise ConfigError(f"{where} must be a list of quantities or a table like {example}, got {raw!r}")
     if spec.length is not None and len(items) != spec.length:
         raise ConfigError(f"{where} must have {spec.length} components, got {len(items)}")
-    return tuple(_to_internal_quantity(item, spec, f"{where}[{i}]") for i, item in enumerate(items))
+    values = tuple(_to_internal_quantity(item, spec, f"{where}[{i}]") for i, item in enumerate(items))
+    for i, value in enumerate(values):
+        _check_range(value, spec, f"{where}[{i}]")
+    return values
 
 
 def _parse_time(raw: Any, where: str) -> str:
@@ -244,6 +252,28 @@ def build_section(cls: type, table: Any, name: str) -> Any:
     return cls(**kwargs)
 
 
+def _internal(shown: float, spec: Spec) -> float:
+    """``shown`` (in the display unit) back in the internal unit, as the parser converts it."""
+    return float(u.Quantity(shown, spec.unit).to_value(internal_unit(spec.physical_type),
+                                                          equivalencies=u.mass_energy()))
+
+
+def _internal_name(spec: Spec) -> str:
+    return internal_unit(spec.physical_type).to_string()
+
+
+def _dump_quantity(value: float, spec: Spec) -> str:
+    """``value`` as "<number> <unit>": in the display unit when that reads back bit-exactly, else in
+    the internal unit (so that a dumped config reloads to the identical config)."""
+    if not (spec.physical_type and spec.unit):
+        return f"{value!r} {spec.unit or ''}".strip()
+    for digits in (12, 17):
+        text = f"{_show(value, spec):.{digits}g}"
+        if _internal(float(text), spec) == value:
+            return f"{text} {spec.unit}"
+    return f"{value!r} {_internal_name(spec)}"
+
+
 def dump_section(obj: Any) -> dict[str, Any]:
     """The section as a TOML-ready dict, quantities written as strings with their display unit."""
     out: dict[str, Any] = {}
@@ -253,9 +283,13 @@ def dump_section(obj: Any) -> dict[str, Any]:
         if value is REQUIRED:
             continue
         if spec.kind == "quantity":
-            out[f.name] = f"{_show(value, spec):.12g} {spec.unit}"
+            out[f.name] = _dump_quantity(value, spec)
         elif spec.kind == "vector":
-            out[f.name] = {"value": [_show(v, spec) for v in value], "unit": spec.unit}
+            shown = [_show(v, spec) for v in value]
+            if all(_internal(x, spec) == v for x, v in zip(shown, value)):
+                out[f.name] = {"value": shown, "unit": spec.unit}
+            else:  # the display unit does not round-trip bit-exactly: write the internal unit
+                out[f.name] = {"value": list(value), "unit": _internal_name(spec)}
         elif spec.kind == "strlist":
             out[f.name] = list(value)
         else:

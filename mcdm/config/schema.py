@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mcdm.config.fields import REQUIRED, spec_field
+from mcdm.constants import C_KM_S
 
 __all__ = [
     "RunSection",
@@ -82,8 +83,10 @@ class HaloSection:
     earth_velocity: str = spec_field("mccabe", "str", choices=("mccabe", "astropy"),
                                      doc="Earth orbit: McCabe (2014) analytic, or astropy ephemeris")
     v_lsr: tuple = spec_field((0.0, 220.0, 0.0), "vector", physical_type="speed", unit="km/s", length=3,
+                              gt=-C_KM_S, lt=C_KM_S,
                               doc="local standard of rest (U, V, W)")
     v_pec: tuple = spec_field((11.1, 12.2, 7.3), "vector", physical_type="speed", unit="km/s", length=3,
+                              gt=-C_KM_S, lt=C_KM_S,
                               doc="solar peculiar velocity (U, V, W)")
 
 

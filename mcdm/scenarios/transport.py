@@ -610,7 +610,7 @@ def _report_continuous(cfg, job, context, total, outdir) -> list[str]:
 
     from astropy.time import Time
 
-    from mcdm.io import atomic_write_json
+    from mcdm.io import write_summary
     from mcdm.scenarios.halo_flux import wind_altitude_deg
     from mcdm.tally import Tally, regular_axis, time_axis
 
@@ -705,7 +705,7 @@ def _report_continuous(cfg, job, context, total, outdir) -> list[str]:
                 f"{hours[i_min]:.1f} / {hours[i_alt]:.1f}",
         },
     })
-    atomic_write_json(outdir / "summary.json", summary)
+    write_summary(outdir / "summary.json", summary)  # stamped with its schema version
     written.append("summary.json")
 
     if cfg.output.plot:
@@ -720,7 +720,7 @@ def _report_continuous(cfg, job, context, total, outdir) -> list[str]:
 def _report_discrete(cfg, job, context, total, outdir) -> list[str]:
     from pathlib import Path
 
-    from mcdm.io import atomic_write_json
+    from mcdm.io import write_summary
     from mcdm.tally import Tally, regular_axis
 
     outdir = Path(outdir)
@@ -790,7 +790,7 @@ def _report_discrete(cfg, job, context, total, outdir) -> list[str]:
                 f"{est['mean_scatters']:.4g}; {est['stopped']:.3g} / {est['reflected']:.3g}",
         },
     })
-    atomic_write_json(outdir / "summary.json", summary)
+    write_summary(outdir / "summary.json", summary)  # stamped with its schema version
     written.append("summary.json")
     if cfg.output.plot:
         title = (f"{cfg.run.name}: {context['site'].name}, depth {context['depth_km']:g} km "

@@ -1,7 +1,6 @@
 """A run killed mid-way (SIGKILL or SIGINT, in a subprocess) keeps its finished shards, leaves no
 half-written output, and resumed gives exactly the numbers of an uninterrupted run."""
 import json
-import os
 import signal
 import subprocess
 import sys

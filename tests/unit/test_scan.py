@@ -73,6 +73,7 @@ def test_small_scan_end_to_end_and_resume(tmp_path, monkeypatch):
     np.testing.assert_allclose(df["total_events"], df["daily"] * 6 * 365.25)
     summary = json.loads((outdir / "summary.json").read_text())
     assert summary["points"] == 6 and "onoff_z" in summary["units"]
+    assert (summary["schema"], summary["schema_version"]) == ("mcdm.scan_summary", 1)
     assert not (outdir / "fig7.png").exists()  # [output] plot = false
     assert not (outdir / ".scan").exists() or not any((outdir / ".scan").rglob("*.pkl"))
 

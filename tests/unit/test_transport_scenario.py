@@ -124,6 +124,7 @@ def test_continuous_run_writes_consistent_outputs(tmp_path):
         assert (out / name).is_file(), name
     s = json.loads((out / "summary.json").read_text())
     assert s["method"] == "continuous" and s["units"]["flux"] == "cm^-2 s^-1"
+    assert (s["schema"], s["schema_version"]) == ("mcdm.summary", 1)
     b = s["bins"]
     assert len(b["density_ratio"]) == 4 and len(s["speed_edges_km_s"]) == 31
     dens = Tally.load(out / "density.json")

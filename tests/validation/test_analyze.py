@@ -48,7 +48,9 @@ def test_catalog_report_finds_the_sidereal_modulation(year_run, capsys):
     assert main(["analyze", str(year_run), "--no-plot"]) == 0
     out = capsys.readouterr().out
     assert "periodogram peak" in out
-    cat = json.loads((year_run / "analysis.json").read_text())["catalog"]
+    report = json.loads((year_run / "analysis.json").read_text())
+    assert (report["schema"], report["schema_version"]) == ("mcdm.analysis", 1)
+    cat = report["catalog"]
     assert cat["span_days"] > 366
     assert cat["periodogram"]["best_period_hours"] == pytest.approx(23.9345, abs=0.01)
     assert cat["periodogram"]["false_alarm_probability"] < 1e-6
