@@ -13,6 +13,7 @@ GROUPS = {
     "kernels": "benchmarks.kernels",
     "halo": "benchmarks.halo",
     "halo_flux": "benchmarks.halo_flux",
+    "transport": "benchmarks.transport",
     "midm": "benchmarks.midm",
     "scan": "benchmarks.scan",
     "scaling": "benchmarks.scaling",

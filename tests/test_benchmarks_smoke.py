@@ -13,9 +13,10 @@ from benchmarks import GROUPS  # noqa: E402
 from benchmarks.render import load_data, render  # noqa: E402
 
 HEADINGS = ["Machine", "Targets", "Ray kernels", "Halo sampling", "Halo-flux job",
+            "Transport: continuous slowing-down and discrete Monte Carlo",
             "Seed-004 main job (MIDM next-event estimator)", "20 × 20 sensitivity scan",
             "Scaling: local processes and Dask", "Dask overhead per shard", "Peer codes"]
-TARGETS = ["ray–3-shell traversals", "halo velocities", "20 × 20 scan",
+TARGETS = ["ray–3-shell traversals", "halo velocities", "20 × 20 scan", "continuous stopping ≥ 1e6",
            "parallel efficiency 1 → 2 (local processes)", "Dask overhead per shard"]
 
 

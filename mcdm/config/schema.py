@@ -190,8 +190,8 @@ class TransportSection:
     The interaction is point-like spin-independent nuclear scattering (``sigma_p``,
     ``form_factor``) or a macroscopic body slowed by drag (``radius``, ``drag_coefficient``, with
     the mass of [dark_matter]). The ``continuous`` method (straight lines, verne's regime) gives
-    every time bin; the ``discrete`` scatter Monte Carlo (DaMaSCUS's regime) averages over
-    directions and gives one time-averaged result.
+    every time bin; the ``discrete`` scatter Monte Carlo (DaMaSCUS's regime) scores the detector
+    shell in ``rings`` isodetection rings about the DM wind and reads every time bin from them.
     """
 
     model: str = spec_field("spin_independent", "str", choices=("spin_independent", "drag"),
@@ -207,7 +207,7 @@ class TransportSection:
     drag_coefficient: float = spec_field(2.0, "float", gt=0, le=100, doc="drag coefficient c_d (drag only)")
     method: str = spec_field("continuous", "str", choices=("continuous", "discrete"),
                              doc="continuous slowing-down along straight lines (every time bin), or "
-                                 "discrete-scatter Monte Carlo (time-averaged; spin_independent only)")
+                                 "discrete-scatter Monte Carlo (isodetection rings; spin_independent only)")
     v_cut: float = spec_field(1.0, "quantity", physical_type="speed", unit="km/s", ge=1e-3, le=1000,
                               doc="particles slower than this are stopped (thermalised) and not counted")
     atmosphere: bool = spec_field(True, "bool", doc="put the US Standard Atmosphere 1976 on the Earth")
@@ -216,9 +216,26 @@ class TransportSection:
                                   doc="upper edge of the speed histograms (faster speeds: overflow)")
     importance: str = spec_field("auto", "str", choices=("auto", "none"),
                                  doc="discrete method: splitting/roulette map tuned by pilot runs, or none")
+    rings: int = spec_field(18, "int", ge=1, le=3600,
+                            doc="discrete method: isodetection rings of equal solid angle about the DM "
+                                "wind into which the detector shell is cut (time bins read them)")
+    tracks: int = spec_field(0, "int", ge=0, le=10_000,
+                             doc="discrete method: primaries whose every vertex is written to "
+                                 "tracks.parquet (0: none)")
+    target: str = spec_field("", "str", allow_empty=True,
+                             doc="detector target for the nuclear-recoil rate (chemical formula such as 'Xe', "
+                                 "'CaWO4', 'Ge'; '' = no rate); spin_independent only")
+    threshold: float = spec_field(1e-6, "quantity", physical_type="energy", unit="keV", gt=0, le=1e-2,
+                                  doc="recoil-energy threshold of the detector rate")
+    exposure: float = spec_field(1000.0, "float", gt=0, le=1e12,
+                                 doc="exposure [kg day] for expected event counts and the blind-spot band")
     detector_depth: str = spec_field("site", "str",
                                      doc="'site' (the site's depth) or a depth below the surface such as "
                                          "'1 m' (a surface detector at the site's coordinates)")
+    overburden: str = spec_field("site", "str",
+                                 doc="'site' (the detector at the site's depth in the spherical Earth) or a "
+                                     "geometry/overburden entry or TOML path: flat slabs above a detector at "
+                                     "the surface point, planar approximation (method = continuous only)")
 
     def detector_depth_km(self) -> float | None:
         """The detector depth override [km], or None for the site's own depth (``"site"``)."""

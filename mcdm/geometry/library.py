@@ -361,21 +361,106 @@ def _validate_composition_keys(material) -> None:
 
 
 def load_overburden(name: str | os.PathLike):
-    """The overburden ``name`` as an :class:`~mcdm.geometry.site.Overburden`."""
+    """The overburden ``name`` as an :class:`~mcdm.geometry.site.Overburden`.
+
+    ``[overburden] kind = "flat"`` takes a ``material`` (a slab as thick as the site's depth);
+    ``kind = "layers"`` takes a ``[[overburden.layers]]`` list, top to bottom, each with
+    ``name``, ``thickness = {value, unit}`` and either ``material`` (a materials/ entry; optional
+    ``density`` overrides the material's) or a ``[overburden.layers.composition]`` table of
+    element mass fractions with a required ``density`` (geometry/README.md).
+    """
     from mcdm.geometry.site import Overburden
 
     path = entry_path("overburden", name)
     data = read_entry(path)
     _check_keys(path, data, {"meta", "overburden"}, "the file", required={"meta", "overburden"})
     table = _table(path, data, "overburden")
-    _check_keys(path, table, {"kind", "material"}, "overburden", required={"kind", "material"})
-    material = load_material(_string(path, table, "material", "overburden"))
+    _check_keys(path, table, {"kind", "material", "layers"}, "overburden", required={"kind"})
+    kind = _string(path, table, "kind", "overburden")
+    material = None
+    layers: tuple = ()
+    if kind == "flat":
+        if "layers" in table:
+            raise GeometryError(
+                f"{path}: overburden.layers is only read with kind = 'layers' (kind is 'flat')"
+            )
+        if "material" not in table:
+            raise GeometryError(f"{path}: overburden is missing the keys ['material'] "
+                                "(kind = 'flat')")
+        material = load_material(_string(path, table, "material", "overburden"))
+    elif kind == "layers":
+        if "material" in table:
+            raise GeometryError(
+                f"{path}: overburden.material is only read with kind = 'flat'; give each "
+                "[[overburden.layers]] its own material or composition"
+            )
+        layers = _overburden_layers(path, path.stem, table.get("layers"), _reference(data))
     try:
-        return Overburden(
-            path.stem, _string(path, table, "kind", "overburden"), material, _reference(data)
-        )
+        return Overburden(path.stem, kind, material, _reference(data), layers)
     except McdmError as err:
         raise _wrap(path, err, "overburden") from None
+
+
+def _overburden_layers(path: Path, owner: str, entries: Any, reference: str) -> tuple:
+    """The ``[[overburden.layers]]`` list as slab Layers, top to bottom."""
+    from mcdm.geometry.material import Material
+    from mcdm.geometry.overburden import stack_layers
+
+    if not isinstance(entries, list) or not entries:
+        raise GeometryError(
+            f"{path}: kind = 'layers' needs a non-empty [[overburden.layers]] list, top to bottom"
+        )
+    specs = []
+    for k, entry in enumerate(entries):
+        where = f"overburden.layers[{k}]"
+        _check_keys(
+            path,
+            entry,
+            {"name", "thickness", "material", "composition", "density"},
+            where,
+            required={"name", "thickness"},
+        )
+        layer_name = _string(path, entry, "name", where)
+        thickness = _quantity(path, entry["thickness"], "km", f"{where}.thickness")
+        if not thickness > 0:
+            raise GeometryError(f"{path}: {where}.thickness = {thickness!r} km must be > 0")
+        has_material, has_composition = "material" in entry, "composition" in entry
+        if has_material == has_composition:
+            raise GeometryError(
+                f"{path}: {where} needs exactly one of 'material' (a materials/ entry) and "
+                "'composition' (a table of element = mass fraction)"
+            )
+        density = None
+        if "density" in entry:
+            density = _quantity(path, entry["density"], "g/cm3", f"{where}.density")
+            if not density >= 0:
+                raise GeometryError(f"{path}: {where}.density = {density!r} g/cm3 must be >= 0")
+        if has_material:
+            material = load_material(_string(path, entry, "material", where))
+            if density is None:
+                density = material.density
+        else:
+            composition = entry["composition"]
+            if not isinstance(composition, dict):
+                raise GeometryError(
+                    f"{path}: {where}.composition must be a table of element = mass fraction"
+                )
+            if density is None:
+                raise GeometryError(
+                    f"{path}: {where} has an inline composition and needs a density "
+                    '(e.g. density = {value = 2.3, unit = "g/cm3"})'
+                )
+            try:
+                material = Material(f"{owner}:{layer_name}", density, dict(composition),
+                                    reference)
+                _validate_composition_keys(material)
+            except McdmError as err:
+                raise _wrap(path, err, f"{where}.composition") from None
+        specs.append((layer_name, thickness, material, density))
+    try:
+        return stack_layers(specs)
+    except McdmError as err:
+        raise _wrap(path, err, "overburden.layers") from None
 
 
 def _site_index() -> dict[str, str]:

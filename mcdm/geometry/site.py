@@ -1,4 +1,4 @@
-"""Underground sites and their rock overburden (``geometry/sites``, ``geometry/overburden``)."""
+"""Underground sites and their overburden (``geometry/sites``, ``geometry/overburden``)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import numpy as np
 from mcdm.errors import GeometryError
 from mcdm.geometry.layer import ConstantDensity, Layer, Slab
 from mcdm.geometry.material import Material
+from mcdm.geometry.overburden import check_stack, compile_layers, empty_overburden
 from mcdm.units import KM_TO_CM
 
 __all__ = ["Site", "Overburden"]
@@ -17,41 +18,143 @@ __all__ = ["Site", "Overburden"]
 
 @dataclass(frozen=True)
 class Overburden:
-    """Rock above a site.
+    """Rock, concrete and shielding above a site (``geometry/overburden``).
+
+    Two kinds:
+
+    * ``"flat"`` -- one horizontal slab of uniform ``material`` from the site up to the surface;
+      its thickness is the site's depth (given to the methods as ``depth_km``);
+    * ``"layers"`` -- an ordered stack of horizontal slabs, top to bottom, each a
+      :class:`~mcdm.geometry.layer.Layer` on a :class:`~mcdm.geometry.layer.Slab` contiguous
+      from z = 0 (the top) downwards, with its own material and constant density (DaMaSCUS-CRUST's
+      ``layers`` list, anchors/transport.md §C); the detector sits at the bottom, so the stack
+      fixes the depth.
+
+    Either kind compiles to :class:`~mcdm.geometry.overburden.CompiledOverburden` (planar slabs
+    for :class:`~mcdm.transport.continuous.ContinuousSlowing`) with :meth:`compile`.
 
     Parameters
     ----------
     name : str -- library name (``"standard_rock"``)
-    kind : str -- ``"flat"``: a horizontal slab of uniform ``material`` from the site upwards
-    material : Material -- the rock, at its own density [g/cm^3]
+    kind : str -- ``"flat"`` or ``"layers"``
+    material : Material | None -- the rock of a ``"flat"`` overburden, at its own density
+        [g/cm^3]; None for ``"layers"``
     reference : str
+    layers : tuple[Layer, ...] -- the stack of a ``"layers"`` overburden, top to bottom [km,
+        g/cm^3]; empty for ``"flat"``
     """
 
     name: str
     kind: str
-    material: Material
+    material: Material | None
     reference: str = ""
+    layers: tuple[Layer, ...] = ()
 
-    KINDS = ("flat",)
+    KINDS = ("flat", "layers")
 
     def __post_init__(self) -> None:
         if self.kind not in self.KINDS:
             raise GeometryError(
                 f"overburden {self.name!r}: kind {self.kind!r} is not one of {list(self.KINDS)}"
             )
+        object.__setattr__(self, "layers", tuple(self.layers))
+        if self.kind == "flat":
+            if self.material is None:
+                raise GeometryError(f"overburden {self.name!r}: kind 'flat' needs a material")
+            if self.layers:
+                raise GeometryError(
+                    f"overburden {self.name!r}: kind 'flat' takes no layers (use kind 'layers')"
+                )
+        else:
+            if self.material is not None:
+                raise GeometryError(
+                    f"overburden {self.name!r}: kind 'layers' takes no material; give each "
+                    "layer its own"
+                )
+            if not self.layers:
+                raise GeometryError(f"overburden {self.name!r}: kind 'layers' needs >= 1 layer")
+            check_stack(self.layers, f"overburden {self.name!r}")
 
-    def column_density(self, depth_km: float) -> float:
-        """Vertical column of rock above a depth ``depth_km`` [km] -> [g/cm^2]."""
-        if not depth_km >= 0:
-            raise GeometryError(f"depth {depth_km!r} km must be >= 0")
-        return self.material.density * depth_km * KM_TO_CM
+    @property
+    def thickness_km(self) -> float | None:
+        """Thickness of a ``"layers"`` stack [km] (None for ``"flat"``: the site's depth)."""
+        if self.kind == "flat":
+            return None
+        return float(sum(layer.shape.thickness for layer in self.layers))
 
-    def water_equivalent_km(self, depth_km: float) -> float:
-        """Vertical depth in km water equivalent (1 km w.e. = 1e5 g/cm^2) of rock depth [km]."""
+    def stack(self, depth_km: float | None = None) -> tuple[Layer, ...]:
+        """The overburden as slab layers, top to bottom.
+
+        ``"flat"``: the single slab z = -depth..0 of ``depth_km`` [km] (required; 0 gives no
+        layer). ``"layers"``: the file's stack; ``depth_km`` must be None or its thickness.
+        """
+        if self.kind == "flat":
+            if depth_km is None:
+                raise GeometryError(
+                    f"overburden {self.name!r} is flat: give the depth [km] it spans"
+                )
+            if depth_km == 0:
+                return ()
+            return (self.layer(depth_km),)
+        total = self.thickness_km
+        if depth_km is not None and abs(depth_km - total) > 1e-9 * max(1.0, total):
+            raise GeometryError(
+                f"overburden {self.name!r} is a stack {total} km thick; a detector at depth "
+                f"{depth_km} km is not at its bottom"
+            )
+        return self.layers
+
+    def compile(self, depth_km: float | None = None, nuclides=None, table=None):
+        """The stack as :class:`~mcdm.geometry.overburden.CompiledOverburden` (planar slabs).
+
+        Parameters
+        ----------
+        depth_km : thickness of a ``"flat"`` overburden [km] (see :meth:`stack`)
+        nuclides : columns of the number densities (default: the stack's nuclides by Z, A)
+        table : natural-abundance table (default: the library's)
+        """
+        layers = self.stack(depth_km)
+        if not layers:
+            cols = () if nuclides is None else tuple(nuclides)
+            return empty_overburden(cols)
+        return compile_layers(layers, nuclides, table)
+
+    def column_density(self, depth_km: float | None = None) -> float:
+        """Vertical column above a depth [g/cm^2].
+
+        ``"flat"``: of rock above ``depth_km`` [km] (required). ``"layers"``: of the slabs above
+        ``depth_km`` [km] below the top (default: the whole stack, the detector's depth).
+        """
+        if self.kind == "flat":
+            if depth_km is None or not depth_km >= 0:
+                raise GeometryError(f"depth {depth_km!r} km must be >= 0")
+            return self.material.density * depth_km * KM_TO_CM
+        total = self.thickness_km
+        depth = total if depth_km is None else float(depth_km)
+        if not 0 <= depth <= total * (1 + 1e-12):
+            raise GeometryError(
+                f"depth {depth_km!r} km must lie in the stack of overburden {self.name!r} "
+                f"(0 to {total} km)"
+            )
+        column = 0.0
+        for layer in self.layers:
+            top = -layer.shape.z_high
+            if depth <= top:
+                break
+            column += layer.density.value * (min(depth, -layer.shape.z_low) - top)
+        return column * KM_TO_CM
+
+    def water_equivalent_km(self, depth_km: float | None = None) -> float:
+        """Vertical depth in km water equivalent (1 km w.e. = 1e5 g/cm^2); see
+        :meth:`column_density` for ``depth_km`` [km]."""
         return self.column_density(depth_km) / KM_TO_CM
 
     def layer(self, depth_km: float) -> Layer:
-        """The overburden as a :class:`Layer` on the Slab z = -depth..0 [km]."""
+        """A ``"flat"`` overburden as a :class:`Layer` on the Slab z = -depth..0 [km]."""
+        if self.kind != "flat":
+            raise GeometryError(
+                f"overburden {self.name!r} is a stack of layers: use stack() or layers"
+            )
         if not depth_km > 0:
             raise GeometryError(f"depth {depth_km!r} km must be > 0 to build an overburden slab")
         return Layer(

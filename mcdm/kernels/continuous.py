@@ -49,6 +49,12 @@ Table layout (the tuple returned by :func:`slowing_tables`):
 * ``kind (G,)`` int64 -- ``KIND_CONSTANT`` (kappa_g independent of v) or ``KIND_GENERAL``;
 * ``group (m,)`` int64 -- group of each shell, -1 for a vacuum shell (kappa = 0);
 * ``scale (m,)`` -- kappa_k / kappa_group(k) [1] (0 for vacuum).
+
+Flat slabs (a local overburden in the planar approximation, section "flat slabs" below):
+:func:`slab_speeds` / :func:`slab_top_speeds` map speeds through a stack of horizontal slabs
+(path t_i / cos z in slab i) and back, :func:`arrival_speeds_slabs` /
+:func:`entry_speeds_slabs` join such a stack under the spherical world. The slabs have their
+own tables from :func:`slowing_tables` (one row per slab, same table speeds).
 """
 from __future__ import annotations
 
@@ -77,6 +83,10 @@ __all__ = [
     "final_speed",
     "final_speeds",
     "helm_moments",
+    "slab_speeds",
+    "slab_top_speeds",
+    "arrival_speeds_slabs",
+    "entry_speeds_slabs",
 ]
 
 #: km^2 per cm^2 (exact: 1 km = 1e5 cm); literal so the kernels import no astropy
@@ -746,6 +756,324 @@ def final_speed(v0, origin, direction, outer_radii, number_density, table_v, tab
                          outer_radii, number_density, table_v, table_stopping,
                          np.array([max_length]), v_min)
     return speed[0]
+
+
+# --------------------------------------------------------------------------- flat slabs
+#
+# A local overburden in the planar approximation (DaMaSCUS-CRUST's geometry, anchors/transport.md
+# §C): horizontal slabs of constant composition stacked above the detector, top to bottom, with
+# vertical thicknesses t_i [km], infinite horizontally. A straight line that reaches the detector
+# coming from zenith angle z (cos z = -d.up > 0 for a direction of motion d pointing down, "up"
+# the unit vector from the Earth's centre to the detector) crosses slab i over t_i / cos z; a
+# line coming from below the horizon (cos z <= 0) crosses no slab. The slabs carry their own
+# range tables (slowing_tables on the slabs' number densities, same table speeds as the shells),
+# so each homogeneous slab is integrated exactly as a shell segment: v_out = v_in exp(-kappa L/2)
+# for constant kappa (drag), R(u_in) - R(u_out) = L otherwise.
+#
+# Joined to the spherical world (arrival_speeds_slabs): the detector is the point of the
+# spherical world under the stack (the Earth's surface point, depth 0 there); a line from above
+# crosses the spherical atmosphere (if any) from the outermost sphere down to that point, then
+# the slabs; a line from below crosses the spherical Earth up to that point and no slab.
+#
+# Horizon discontinuity of the planar approximation: just above the horizon (cos z -> 0+) the
+# slab path sum t_i / cos z diverges (every particle stops), just below it the path is the Earth
+# chord 2 R |cos z| -> 0 (particles arrive unslowed); the real overburden near the horizon
+# (mountain, curved crust) lies between these. Results that weight near-horizontal directions
+# inherit this; the spherical model (detector at depth in the Earth) has no such jump.
+
+
+#: largest x with a finite exp(x) in float64
+_LOG_MAX = 709.782712893384
+
+
+@numba.njit(**_INLINE)
+def _exp_or_inf(x):
+    """exp(x), inf on overflow (Python's math.exp raises instead; numba's returns inf)."""
+    if x > _LOG_MAX:
+        return math.inf
+    return math.exp(x)
+
+
+@numba.njit(**_INLINE)
+def _slabs_forward(u, inv_cos, thickness, ln_v, kappa, exponent, range_km, kind, group, scale,
+                   u_min, j):
+    """Slow through the slabs top to bottom along a line with 1/cos z = ``inv_cos``.
+
+    Returns (u_out, path [km] in the slabs to the stop or to the bottom, stopped, bracket).
+    """
+    path = 0.0
+    for i in range(thickness.shape[0]):
+        length = thickness[i] * inv_cos  # t_i / cos z [km]
+        g = group[i]
+        if g < 0:
+            path += length
+            continue
+        sc = scale[i]
+        eff = sc * length  # effective length in units of the group's reference slab
+        todo = 0.0
+        if kind[g] == KIND_CONSTANT:
+            u_out = u - 0.5 * kappa[g, 0] * eff  # exact: v_out = v_in exp(-kappa L / 2)
+            if u_out < u_min:
+                todo = 2.0 * (u - u_min) / kappa[g, 0]
+        else:
+            r_in, j = _range_hint(ln_v, kappa, exponent, range_km, g, u, j)
+            u_out, j = _log_speed_hint(ln_v, kappa, exponent, range_km, g, r_in - eff, j)
+            if u_out < u_min:
+                todo = r_in - range_at(ln_v, kappa, exponent, range_km, g, u_min)
+        if u_out < u_min:
+            piece = todo / sc
+            if piece > length:
+                piece = length
+            return u_min, path + piece, True, j
+        path += length
+        u = u_out
+    return u, path, False, j
+
+
+@numba.njit(**_INLINE)
+def _slabs_backward(u, inv_cos, thickness, ln_v, kappa, exponent, range_km, kind, group, scale,
+                    j):
+    """Undo :func:`_slabs_forward` from the bottom up: (u_top, ln(du_top/du_bottom), bracket)."""
+    logjac = 0.0
+    for i in range(thickness.shape[0] - 1, -1, -1):
+        g = group[i]
+        if g < 0:
+            continue
+        eff = scale[i] * thickness[i] * inv_cos
+        if kind[g] == KIND_CONSTANT:
+            u = u + 0.5 * kappa[g, 0] * eff
+            continue
+        r_out, j_out = _range_hint(ln_v, kappa, exponent, range_km, g, u, j)
+        u_in, j = _log_speed_hint(ln_v, kappa, exponent, range_km, g, r_out + eff, j_out)
+        # R_g(u_in) - R_g(u_out) = L_eff  =>  du_in/du_out = kappa_g(u_in)/kappa_g(u_out)
+        logjac += (_log_kappa_at(ln_v, kappa, exponent, g, u_in)
+                   - _log_kappa_at(ln_v, kappa, exponent, g, u))
+        u = u_in
+    return u, logjac, j
+
+
+@numba.njit(**JIT)
+def slab_speeds(v_top, cos_zenith, thickness, ln_v, kappa, exponent, range_km, kind, group,
+                scale, v_min):
+    """Speeds at the bottom of a stack of flat slabs (planar approximation, see the section
+    comment above): particles enter the top with ``v_top`` along lines of zenith angle z.
+
+    Parameters
+    ----------
+    v_top : ndarray (n,) -- speed entering the top slab [km/s]
+    cos_zenith : ndarray (n,) -- cos z of the direction the particle comes from [1]; lines with
+        cos z <= 0 (from below the horizon) cross no slab and keep their speed
+    thickness : ndarray (m,) -- vertical slab thicknesses, top to bottom [km]
+    ln_v, kappa, exponent, range_km, kind, group, scale -- :func:`slowing_tables` of the slabs'
+        number densities (``group``/``scale`` per slab)
+    v_min : float -- stopping speed [km/s] (0: never stop)
+
+    Returns
+    -------
+    speed : ndarray (n,) -- speed at the bottom [km/s]; 0 if stopped
+    distance : ndarray (n,) -- path in the slabs to the stop, or to the bottom [km]
+    """
+    n = v_top.shape[0]
+    speed = np.empty(n)
+    distance = np.empty(n)
+    u_min = math.log(v_min) if v_min > 0.0 else -math.inf
+    j = 0
+    for i in range(n):
+        c = cos_zenith[i]
+        u0 = math.log(v_top[i]) if v_top[i] > 0.0 else -math.inf
+        if not c > 0.0:
+            speed[i] = v_top[i] if u0 >= u_min else 0.0
+            distance[i] = 0.0
+            continue
+        if u0 < u_min:
+            speed[i] = 0.0
+            distance[i] = 0.0
+            continue
+        u, s, stopped, j = _slabs_forward(u0, 1.0 / c, thickness, ln_v, kappa, exponent,
+                                          range_km, kind, group, scale, u_min, j)
+        if stopped:
+            speed[i] = 0.0
+        else:
+            speed[i] = v_top[i] if u == u0 else math.exp(u)
+        distance[i] = s
+    return speed, distance
+
+
+@numba.njit(**JIT)
+def slab_top_speeds(v_bottom, cos_zenith, thickness, ln_v, kappa, exponent, range_km, kind,
+                    group, scale):
+    """Inverse of :func:`slab_speeds`: the speed entering the top for a speed at the bottom.
+
+    Parameters
+    ----------
+    v_bottom : ndarray (n,) -- speed at the bottom of the stack [km/s], > 0
+    cos_zenith, thickness, ln_v, kappa, exponent, range_km, kind, group, scale
+        As in :func:`slab_speeds`.
+
+    Returns
+    -------
+    speed : ndarray (n,) -- speed entering the top [km/s] (inf where the slowing-down by more
+        than e^709 overflows; NaN for v_bottom <= 0)
+    jacobian : ndarray (n,) -- d v_top / d v_bottom along the fixed line [1]
+    """
+    n = v_bottom.shape[0]
+    speed = np.empty(n)
+    jacobian = np.empty(n)
+    j = 0
+    for i in range(n):
+        if not v_bottom[i] > 0.0:
+            speed[i] = math.nan
+            jacobian[i] = math.nan
+            continue
+        c = cos_zenith[i]
+        if not c > 0.0:
+            speed[i] = v_bottom[i]
+            jacobian[i] = 1.0
+            continue
+        u_end = math.log(v_bottom[i])
+        u, logjac, j = _slabs_backward(u_end, 1.0 / c, thickness, ln_v, kappa, exponent,
+                                       range_km, kind, group, scale, j)
+        speed[i] = v_bottom[i] if u == u_end else _exp_or_inf(u)
+        jacobian[i] = _exp_or_inf(u - u_end + logjac)
+    return speed, jacobian
+
+
+@numba.njit(**_INLINE)
+def _zenith_cosine(detector, dx, dy, dz):
+    """cos z = -d . up of the direction a particle moving along d comes from [1]."""
+    px = detector[0]
+    py = detector[1]
+    pz = detector[2]
+    norm = math.sqrt(px * px + py * py + pz * pz)
+    return -(px * dx + py * dy + pz * dz) / norm
+
+
+@numba.njit(**JIT)
+def arrival_speeds_slabs(v_entry, detector, directions, outer_radii, ln_v, kappa, exponent,
+                         range_km, kind, group, scale, slab_thickness, slab_kappa,
+                         slab_exponent, slab_range_km, slab_kind, slab_group, slab_scale,
+                         v_min):
+    """:func:`arrival_speeds` with a stack of flat slabs above the detector (section comment).
+
+    A particle moving along d enters the outermost sphere with ``v_entry`` and follows the
+    straight line to ``detector`` (the point of the spherical world under the stack, normally on
+    the Earth's surface); if it comes from above (cos z = -d.up > 0) it then crosses the slabs
+    top to bottom, slab i over ``slab_thickness[i] / cos z``.
+
+    Parameters
+    ----------
+    v_entry, detector, directions, outer_radii, ln_v, kappa, exponent, range_km, kind, group,
+    scale -- as in :func:`arrival_speeds` (the spherical world)
+    slab_thickness : ndarray (s,) -- vertical slab thicknesses, top to bottom [km]
+    slab_kappa, slab_exponent, slab_range_km, slab_kind, slab_group, slab_scale -- the
+        :func:`slowing_tables` of the slabs, on the same table speeds (``ln_v``)
+    v_min : float -- stopping speed [km/s] (0: never stop)
+
+    Returns
+    -------
+    speed : ndarray (n,) -- speed at the detector under the stack [km/s]; 0 if stopped
+    distance : ndarray (n,) -- path from the entry point to the stop (or the detector) [km]
+    path_length : ndarray (n,) -- path from the entry point to the detector, slabs included
+        [km] (inf for a line from exactly above the horizon)
+    """
+    n = v_entry.shape[0]
+    m = outer_radii.shape[0]
+    lo = np.empty(m)
+    hi = np.empty(m)
+    seg_a = np.empty(2 * m)
+    seg_e = np.empty(2 * m)
+    seg_k = np.empty(2 * m, dtype=np.int64)
+    speed = np.empty(n)
+    distance = np.empty(n)
+    path_length = np.empty(n)
+    u_min = math.log(v_min) if v_min > 0.0 else -math.inf
+    steps = _half_kappa_steps(kappa, kind, group, scale)
+    big_r = outer_radii[m - 1]
+    total = 0.0
+    for i in range(slab_thickness.shape[0]):
+        total += slab_thickness[i]
+    j = 0
+    for i in range(n):
+        dx = directions[i, 0]
+        dy = directions[i, 1]
+        dz = directions[i, 2]
+        oo, b, h2, t = _entry_ray(detector, dx, dy, dz, big_r)
+        c = _zenith_cosine(detector, dx, dy, dz)
+        u0 = math.log(v_entry[i]) if v_entry[i] > 0.0 else -math.inf
+        u, s, stopped = _propagate_ray(u0, oo, b, h2, t, outer_radii, ln_v, kappa, exponent,
+                                       range_km, kind, group, scale, u_min, lo, hi, seg_a, seg_e,
+                                       seg_k, steps)
+        path_length[i] = t
+        if c > 0.0 and total > 0.0:
+            inv_cos = 1.0 / c
+            path_length[i] = t + total * inv_cos
+            if not stopped:
+                u, s_slab, stopped, j = _slabs_forward(u, inv_cos, slab_thickness, ln_v,
+                                                       slab_kappa, slab_exponent, slab_range_km,
+                                                       slab_kind, slab_group, slab_scale, u_min,
+                                                       j)
+                s = t + s_slab
+        if stopped:
+            speed[i] = 0.0
+        else:
+            speed[i] = v_entry[i] if u == u0 else math.exp(u)
+        distance[i] = s
+    return speed, distance, path_length
+
+
+@numba.njit(**JIT)
+def entry_speeds_slabs(v_detector, detector, directions, outer_radii, ln_v, kappa, exponent,
+                       range_km, kind, group, scale, slab_thickness, slab_kappa, slab_exponent,
+                       slab_range_km, slab_kind, slab_group, slab_scale):
+    """Inverse of :func:`arrival_speeds_slabs`: entry speed and Jacobian for a detector speed.
+
+    Parameters
+    ----------
+    v_detector : ndarray (n,) -- speed at the detector under the stack [km/s], > 0
+    detector, directions, outer_radii, ln_v, kappa, exponent, range_km, kind, group, scale,
+    slab_thickness, slab_kappa, slab_exponent, slab_range_km, slab_kind, slab_group, slab_scale
+        As in :func:`arrival_speeds_slabs`.
+
+    Returns
+    -------
+    speed : ndarray (n,) -- speed on entering the outermost sphere [km/s] (inf where it
+        overflows, e.g. lines just above the horizon)
+    jacobian : ndarray (n,) -- d v_entry / d v_detector along the fixed line [1]
+    """
+    n = v_detector.shape[0]
+    m = outer_radii.shape[0]
+    lo = np.empty(m)
+    hi = np.empty(m)
+    seg_a = np.empty(2 * m)
+    seg_e = np.empty(2 * m)
+    seg_k = np.empty(2 * m, dtype=np.int64)
+    speed = np.empty(n)
+    jacobian = np.empty(n)
+    big_r = outer_radii[m - 1]
+    j = 0
+    for i in range(n):
+        if not v_detector[i] > 0.0:
+            speed[i] = math.nan
+            jacobian[i] = math.nan
+            continue
+        dx = directions[i, 0]
+        dy = directions[i, 1]
+        dz = directions[i, 2]
+        oo, b, h2, t = _entry_ray(detector, dx, dy, dz, big_r)
+        c = _zenith_cosine(detector, dx, dy, dz)
+        u_end = math.log(v_detector[i])
+        u = u_end
+        logjac = 0.0
+        if c > 0.0:
+            u, logjac, j = _slabs_backward(u, 1.0 / c, slab_thickness, ln_v, slab_kappa,
+                                           slab_exponent, slab_range_km, slab_kind, slab_group,
+                                           slab_scale, j)
+        u2, logjac2 = _unpropagate_ray(u, oo, b, h2, t, outer_radii, ln_v, kappa, exponent,
+                                       range_km, kind, group, scale, lo, hi, seg_a, seg_e, seg_k)
+        speed[i] = v_detector[i] if u2 == u_end else _exp_or_inf(u2)
+        # dv_in/dv_out = (v_in/v_out) du_in/du_out
+        jacobian[i] = _exp_or_inf(u2 - u_end + logjac + logjac2)
+    return speed, jacobian
 
 
 # --------------------------------------------------------------------------- form factors

@@ -47,22 +47,37 @@ n_det/n_inf = 1.007 +- 0.013, current conservation 1.005, number conservation ~0
 
 Method ``discrete`` (DaMaSCUS's regime, :func:`~mcdm.transport.discrete.simulate_discrete`)
 ---------------------------------------------------------------------------------------
-Primaries are a flux-weighted sample of halo velocities in the frame of the Earth moving at the
-mean Earth velocity of the time grid, entering uniformly over the top sphere, followed through
-every scattering to a thin spherical shell at the detector radius (thickness 2 % of the rock
-depth, at least 1 m). The shell averages over all directions and positions on that sphere, so
-the result is **time averaged** (and averaged over latitude): no time bins, and not the daily
-mean at the site's latitude. The report adds the straight-line (continuous) estimate of the
-same shell average from randomly oriented halo velocities, as a cross-check of the two regimes.
-``importance = "auto"`` tunes a splitting/roulette map from pilot runs once per job
-(deterministic in the seed; any map is unbiased).
+Primaries are a flux-weighted sample of halo velocities entering uniformly over the top sphere,
+followed through every scattering to a thin spherical shell at the detector radius (thickness
+2 % of the rock depth, at least 1 m). Simulation frame: the Earth's centre at the origin and the
+Earth's velocity u_E = (0, 0, <|u_E|>) with <|u_E|> its mean over the time grid
+(:func:`discrete_wind_velocity`), so the DM wind blows along -z and the particles come on average
+from +z. The problem is then axially symmetric about z, and the shell is scored in ``[transport]
+rings`` isodetection rings of equal solid angle by the polar angle Theta of the scoring position
+(DaMaSCUS's "isodetection rings"; ring j: 1 - 2(j+1)/N < cos Theta <= 1 - 2j/N, each a volume
+V/N with the same density and flux estimators as the shell). In time bin t the detector's
+position vector (local up) makes the angle Theta(t) with the direction the wind comes from,
++u_E(t) rotated to the site's East-North-Up frame: cos Theta(t) = sin(altitude of the wind
+origin). The bin reads the ring values interpolated linearly in cos Theta between ring centres
+(:func:`discrete_time_bins`; ring errors taken as independent). One simulation gives every time
+bin (and any site at the same depth). Approximation: |u_E| is held at its mean over the grid --
+it changes by < 0.1 % within a day, but by about +-6 % over a year, so annual grids get the
+direction of u_E right and its size only on average. The daily mean ("daily") averages the bins;
+the average over all rings ("discrete" in the summary) is the average over the whole sphere at
+the detector radius (all directions and latitudes), not the daily mean at the site. The report
+adds the straight-line (continuous) estimate of that sphere average from randomly oriented halo
+velocities, as a cross-check of the two regimes. ``importance = "auto"`` tunes a
+splitting/roulette map from pilot runs once per job (deterministic in the seed; any map is
+unbiased). ``[transport] tracks = k`` records every vertex of k extra analogue primaries (own
+random stream) to ``tracks.parquet`` in the simulation frame (:mod:`mcdm.transport.tracks`).
 
 Public API: :func:`compile_job`, :func:`simulate_shard`, :func:`report`,
 :func:`relative_errors` (the scenario interface of :mod:`mcdm.run`), and the building blocks
 :func:`build_interaction`, :func:`build_world`, :func:`score_straight_lines`,
 :func:`straight_line_estimates`, :func:`straight_line_average`,
 :func:`flux_weighted_velocities`,
-:func:`random_orientations`, :func:`free_speed_density`.
+:func:`random_orientations`, :func:`free_speed_density`, :func:`discrete_wind_velocity`,
+:func:`discrete_time_bins`.
 """
 from __future__ import annotations
 
@@ -96,6 +111,8 @@ __all__ = [
     "flux_weighted_velocities",
     "random_orientations",
     "free_speed_density",
+    "discrete_wind_velocity",
+    "discrete_time_bins",
     "compile_job",
     "simulate_shard",
     "report",
@@ -139,6 +156,7 @@ class TransportJob(NamedTuple):
     slowing: Any  # ContinuousSlowing: the interaction compiled on the world
     importance: Any  # ImportanceMap or None (discrete)
     detector_thickness_km: float  # scoring shell of the discrete method [km]
+    rings: int = 1  # isodetection rings of the discrete method
 
 
 @dataclass
@@ -150,8 +168,9 @@ class TransportSums:
     bins of a and its square (``day_a``, ``day_a2``, scalars); per (time, speed) bin the sums of a
     and a^2 into the bin of v_d (``hist``, ``hist2``) and the counts of v_s (``free_hist``).
     Discrete: primaries-weighted estimates n_k x value and (n_k x error)^2 over chunks k, so
-    that sum / N is the pooled mean and sqrt(sum var) / N its error; plus the same
-    straight-line sums (prefix ``line_``, one bin) of randomly oriented halo velocities.
+    that sum / N is the pooled mean and sqrt(sum var) / N its error (scalars, speed bins, and per
+    isodetection ring ``ring_*`` (N,) and (N, B)); plus the same straight-line sums (prefix
+    ``line_``, one bin) of randomly oriented halo velocities.
     """
 
     n: int
@@ -358,6 +377,18 @@ def free_speed_density(halo, u_speed: float, edges: np.ndarray) -> np.ndarray:
     return out
 
 
+def slowing_for_sigma(job: TransportJob, context: dict[str, Any], sigma_p: float) -> "ContinuousSlowing":
+    """The job's continuous slowing-down (same world, overburden and speed grid) at another
+    spin-independent cross section ``sigma_p`` [cm^2] (the blind-spot scan)."""
+    import dataclasses
+
+    from mcdm.transport.continuous import ContinuousSlowing
+
+    interaction = dataclasses.replace(context["interaction"], sigma_p_cm2=float(sigma_p))
+    return ContinuousSlowing(interaction, context["world_shells"], job.slowing.tables.v_grid,
+                             overburden=context["overburden_slabs"])
+
+
 # --------------------------------------------------------------------------- scenario interface
 
 
@@ -376,25 +407,35 @@ def compile_job(cfg: RunConfig) -> tuple[TransportJob, dict[str, Any]]:
     t = cfg.transport
     world = resolve_site_frames(cfg)
     earth = world.earth
-    depth = _detector_depth_km(cfg, world.site)
-    if not depth < earth.radius:
-        raise ConfigError(f"transport.detector_depth: {depth:g} km is not inside the Earth model "
-                          f"{earth.name!r} (radius {earth.radius:g} km)")
-    r_det = earth.radius - depth
+    overburden = _slab_overburden(cfg, world.site)
+    if overburden is None:
+        depth = _detector_depth_km(cfg, world.site)
+        if not depth < earth.radius:
+            raise ConfigError(f"transport.detector_depth: {depth:g} km is not inside the Earth "
+                              f"model {earth.name!r} (radius {earth.radius:g} km)")
+        r_det = earth.radius - depth
+    else:  # flat slabs above a detector at the Earth's surface point (planar approximation)
+        depth = overburden.total_thickness
+        r_det = earth.radius
     shells = build_world(earth, cfg.earth.max_shell_thickness, t.atmosphere)
     interaction = build_interaction(cfg)
     u_norm = np.linalg.norm(world.u_earth, axis=1)
     v_top = max(DEFAULT_V_MAX_KM_S, 1.05 * (cfg.halo.v_esc + float(u_norm.max())))
-    tables = interaction.tables(shells.nuclides, default_v_grid(v_max=v_top))
-    slowing = ContinuousSlowing(tables, shells)
+    # tables on the union of the world's and the slabs' nuclides
+    slowing = ContinuousSlowing(interaction, shells, default_v_grid(v_max=v_top),
+                                overburden=overburden)
+    tables = slowing.tables
     halo = world.halo
     mean_u = world.u_earth.mean(axis=0)
-    if t.method == "discrete":
-        free_mean = np.array([halo.mean_speed(float(np.linalg.norm(mean_u)))])
+    if t.method == "discrete":  # one Earth speed: its mean over the grid
+        free_mean = np.array([halo.mean_speed(float(u_norm.mean()))])
     else:
         free_mean = np.array([halo.mean_speed(float(u)) for u in u_norm])
     thickness = max(SHELL_FRACTION * depth, MIN_SHELL_KM)
     importance = None
+    if t.tracks and t.method != "discrete":
+        raise ConfigError(f"transport.tracks = {t.tracks}: trajectories are recorded by the "
+                          "discrete method only; set transport.method = 'discrete' or tracks = 0")
     if t.method == "discrete" and t.importance == "auto":
         importance = _tune_importance(cfg, tables, shells, r_det, halo, mean_u, thickness,
                                       float(free_mean[0]))
@@ -418,10 +459,49 @@ def compile_job(cfg: RunConfig) -> tuple[TransportJob, dict[str, Any]]:
         slowing=slowing,
         importance=importance,
         detector_thickness_km=thickness,
+        rings=t.rings if t.method == "discrete" else 1,
     )
     context = {"halo": halo, "site": world.site, "earth": earth, "grid": world.grid,
-               "depth_km": depth, "interaction": interaction, "shells": shells}
+               "depth_km": depth, "interaction": interaction, "shells": slowing.shells,
+               "overburden": None if overburden is None else t.overburden.strip(),
+               "overburden_slabs": overburden, "world_shells": shells}
     return job, context
+
+
+def _slab_overburden(cfg: RunConfig, site):
+    """The ``[transport] overburden`` as compiled flat slabs, or None for ``"site"``.
+
+    A ``"layers"`` overburden is its own stack (the detector at its bottom, so
+    ``detector_depth`` must be ``"site"``); a ``"flat"`` one (e.g. ``"standard_rock"``) becomes
+    one slab as thick as the detector depth (the site's, or ``detector_depth``) [km].
+    """
+    from mcdm.errors import McdmError
+    from mcdm.geometry import library
+
+    t = cfg.transport
+    name = t.overburden.strip()
+    if name.lower() == "site":
+        return None
+    where = f"transport.overburden = {t.overburden!r}"
+    if t.method != "continuous":
+        raise ConfigError(f"{where}: overburden slabs need method = continuous "
+                          f"(transport.method = {t.method!r}); use overburden = 'site'")
+    try:
+        entry = library.load_overburden(name)
+    except McdmError as err:
+        raise ConfigError(f"{where}: {err}") from None
+    if entry.kind == "flat":
+        depth = _detector_depth_km(cfg, site)
+    else:
+        if t.detector_depth_km() is not None:
+            raise ConfigError(f"{where} is a stack {entry.thickness_km:g} km thick that sets the "
+                              f"detector depth; transport.detector_depth = "
+                              f"{t.detector_depth!r} must be 'site'")
+        depth = None
+    try:
+        return entry.compile(depth)
+    except McdmError as err:
+        raise ConfigError(f"{where}: {err}") from None
 
 
 def _tune_importance(cfg: RunConfig, tables: "InteractionTables", shells: "CompiledShells",
@@ -481,6 +561,16 @@ _DISCRETE_SCALARS = ("density_ratio", "flux_ratio", "free_density_ratio", "trans
                      "reflected", "stopped", "truncated", "mean_scatters")
 
 
+def discrete_wind_velocity(job: TransportJob) -> np.ndarray:
+    """The Earth's velocity in the frame of the discrete simulation [km/s]: (0, 0, <|u_E|>).
+
+    The DM wind (mean lab velocity -u_E) then blows along -z: the particles come on average from
+    +z, the axis of the isodetection rings. |u_E| is its mean over the time grid (it changes by
+    < 0.1 % within a day; over a year by about +-15 km/s, which this approximation ignores).
+    """
+    return np.array([0.0, 0.0, float(np.linalg.norm(job.u_earth, axis=1).mean())])
+
+
 def _simulate_discrete(job: TransportJob, shard: int) -> TransportSums:
     from mcdm.rng import shard_streams
     from mcdm.source import StandardHaloModel
@@ -494,7 +584,8 @@ def _simulate_discrete(job: TransportJob, shard: int) -> TransportSums:
     shells = job.slowing.shells
     radius = float(shells.outer_radii[-1])
     r_det = float(job.detector_position[2])
-    u = job.mean_earth_velocity
+    u = discrete_wind_velocity(job)
+    n_rings = int(job.rings)
     sums = _new_line_sums(1, n_speed, prefix="line_")
     for k in _DISCRETE_SCALARS:
         sums[k] = np.zeros(1)
@@ -502,6 +593,11 @@ def _simulate_discrete(job: TransportJob, shard: int) -> TransportSums:
     for k in ("speed_density", "free_speed_density"):
         sums[k] = np.zeros(n_speed)
         sums[k + "_var"] = np.zeros(n_speed)
+    for k in ("ring_density", "ring_flux"):
+        sums[k] = np.zeros(n_rings)
+        sums[k + "_var"] = np.zeros(n_rings)
+    sums["ring_speed_density"] = np.zeros((n_rings, n_speed))
+    sums["ring_speed_density_var"] = np.zeros((n_rings, n_speed))
     sums["scatter_events"] = np.zeros(1)
     sums["tracks"] = np.zeros(1)
     for n in _chunk_sizes(n_total):
@@ -510,7 +606,7 @@ def _simulate_discrete(job: TransportJob, shard: int) -> TransportSums:
         res = simulate_discrete(job.slowing.tables, shells, r_det, pos, vel, rng_transport, edges,
                                 job.v_cut, job.importance,
                                 detector_thickness_km=job.detector_thickness_km,
-                                mean_speed_km_s=float(job.free_mean_speed[0]))
+                                mean_speed_km_s=float(job.free_mean_speed[0]), rings=n_rings)
         for k in _DISCRETE_SCALARS:
             est = getattr(res, k)
             sums[k] += n * est.value
@@ -518,6 +614,9 @@ def _simulate_discrete(job: TransportJob, shard: int) -> TransportSums:
         sums["speed_density"] += n * res.speed_density
         sums["speed_density_var"] += (n * res.speed_density_error) ** 2
         sums["free_speed_density"] += n * res.free_speed_density
+        for k in ("ring_density", "ring_flux", "ring_speed_density"):
+            sums[k] += n * getattr(res, k)
+            sums[k + "_var"] += (n * getattr(res, k + "_error")) ** 2
         sums["scatter_events"] += res.scatter_events
         sums["tracks"] += res.tracks
         # straight-line estimate of the same shell average: halo velocities, random orientations
@@ -542,6 +641,43 @@ def _discrete_estimates(total: TransportSums) -> dict[str, Any]:
     out["free_speed_density"] = s["free_speed_density"] / n
     out["scatter_events"] = int(round(float(s["scatter_events"][0])))
     out["tracks"] = int(round(float(s["tracks"][0])))
+    for k in ("ring_density", "ring_flux", "ring_speed_density"):
+        out[k] = s[k] / n
+        out[k + "_err"] = np.sqrt(s[k + "_var"]) / n
+    return out
+
+
+def discrete_time_bins(job: TransportJob, total: TransportSums) -> dict[str, np.ndarray]:
+    """Per time bin of a discrete run, from its isodetection rings.
+
+    cos Theta(t) = sin(altitude of the direction the DM wind comes from, +u_E) at the site: the
+    angle between the detector's position vector (local up) and the wind axis. The ring values
+    are interpolated linearly in cos Theta between ring centres
+    (:func:`mcdm.transport.discrete.interpolate_rings`; ring errors taken as independent).
+
+    Returns arrays (T,) or (T, B): ``cos_theta`` [1], ``weights`` (T, N) the interpolation
+    weights, ``density_ratio``, ``flux_ratio`` [1], ``mean_speed`` = flux/density x <v>_free
+    [km/s], ``speed_density`` [(km/s)^-1], each with ``*_err``.
+    """
+    from mcdm.scenarios.halo_flux import wind_altitude_deg
+    from mcdm.transport.discrete import interpolate_rings, ring_weights
+
+    est = _discrete_estimates(total)
+    cos_theta = np.sin(np.radians(wind_altitude_deg(job)))
+    out: dict[str, np.ndarray] = {"cos_theta": cos_theta,
+                                  "weights": ring_weights(cos_theta, int(job.rings))}
+    for key, ring in (("density_ratio", "ring_density"), ("flux_ratio", "ring_flux"),
+                      ("speed_density", "ring_speed_density")):
+        out[key], out[key + "_err"] = interpolate_rings(est[ring], est[ring + "_err"], cos_theta)
+    free = float(job.free_mean_speed[0])
+    rho, phi = out["density_ratio"], out["flux_ratio"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ok = rho > 0
+        mean = np.where(ok, phi / np.where(ok, rho, 1.0) * free, 0.0)
+        rel = np.hypot(out["flux_ratio_err"] / np.where(phi > 0, phi, 1.0),
+                       out["density_ratio_err"] / np.where(ok, rho, 1.0))
+    out["mean_speed"] = mean
+    out["mean_speed_err"] = np.where(ok & (phi > 0), mean * rel, 0.0)
     return out
 
 
@@ -550,11 +686,11 @@ def _ratio_err(x: float, dx: float, y: float, dy: float) -> float:
 
 
 def relative_errors(job: TransportJob, total: TransportSums) -> np.ndarray:
-    """Relative MC error of the density ratio per time bin (one value for ``discrete``);
-    ``inf`` where nothing reached the detector."""
+    """Relative MC error of the density ratio per time bin (``discrete``: read from the rings,
+    :func:`discrete_time_bins`); ``inf`` where nothing reached the detector."""
     if job.method == "discrete":
-        est = _discrete_estimates(total)
-        value, err = np.array([est["density_ratio"]]), np.array([est["density_ratio_err"]])
+        est = discrete_time_bins(job, total)
+        value, err = est["density_ratio"], est["density_ratio_err"]
     else:
         est = straight_line_estimates(total.sums, total.n, job.speed_edges)
         value, err = est["density_ratio"], est["density_ratio_err"]
@@ -720,43 +856,154 @@ def _report_continuous(cfg, job, context, total, outdir) -> list[str]:
 def _report_discrete(cfg, job, context, total, outdir) -> list[str]:
     from pathlib import Path
 
+    from astropy.time import Time
+
     from mcdm.io import write_summary
-    from mcdm.tally import Tally, regular_axis
+    from mcdm.scenarios.halo_flux import wind_altitude_deg
+    from mcdm.tally import Tally, regular_axis, time_axis
+    from mcdm.transport.discrete import ring_centres, ring_edges
 
     outdir = Path(outdir)
     n = total.n
     edges = job.speed_edges
+    n_rings = int(job.rings)
     est = _discrete_estimates(total)
+    tb = discrete_time_bins(job, total)
     line = {k: v[0] for k, v in straight_line_estimates(total.sums, n, edges, "line_").items()}
-    free_pdf = free_speed_density(context["halo"], float(np.linalg.norm(job.mean_earth_velocity)),
-                                  edges)
+    u_speed = float(discrete_wind_velocity(job)[2])
+    free_pdf = free_speed_density(context["halo"], u_speed, edges)
+    free = float(job.free_mean_speed[0])
     written: list[str] = []
+
+    def history_variance(value, err):  # variance column so that history-mode errors are err
+        return np.asarray(err) ** 2 + np.asarray(value) ** 2 / n
+
+    # per time bin (from the rings)
+    t_axis = time_axis(job.bin_edges_mjd)
     speed_axis = regular_axis(edges.size - 1, float(edges[0]), float(edges[-1]), "speed",
                               "Speed at the detector", "km/s")
-    spec = Tally(speed_axis, quantity="speed density dn/dv / n_free at the detector (time and "
-                 "shell averaged)", unit="(km/s)^-1", n_histories=n)
-    # variance column set so that history-mode errors are the MC errors
-    _fill(spec, est["speed_density"], est["speed_density_err"] ** 2 + est["speed_density"] ** 2 / n)
-    spec.save(outdir / "speed_density.json")
-    written.append("speed_density.json")
+    flux_scale = job.number_density * free * KM_TO_CM  # Phi_free [cm^-2 s^-1]
+    dens = Tally(t_axis, quantity="density ratio n_det/n_free", unit="", n_histories=n)
+    _fill(dens, tb["density_ratio"], history_variance(tb["density_ratio"], tb["density_ratio_err"]))
+    flux_abs, flux_abs_err = flux_scale * tb["flux_ratio"], flux_scale * tb["flux_ratio_err"]
+    flux = Tally(t_axis, quantity="underground flux", unit="cm^-2 s^-1", n_histories=n)
+    _fill(flux, flux_abs, history_variance(flux_abs, flux_abs_err))
+    spec = Tally(t_axis, speed_axis, quantity="speed density dn/dv / n_free at the detector",
+                 unit="(km/s)^-1", n_histories=n)
+    _fill(spec, tb["speed_density"], history_variance(tb["speed_density"], tb["speed_density_err"]))
+    # per ring; the cos(Theta) axis ascends, ring 0 (cos Theta = 1) is its last bin
+    cos_axis = regular_axis(n_rings, -1.0, 1.0, "cos_theta",
+                            "cos of the angle between detector and DM-wind origin", "")
+    ring_dens = Tally(cos_axis, quantity="density ratio n_det/n_free per isodetection ring",
+                      unit="", n_histories=n)
+    _fill(ring_dens, est["ring_density"][::-1],
+          history_variance(est["ring_density"], est["ring_density_err"])[::-1])
+    ring_flux = Tally(cos_axis, quantity="flux ratio Phi_det/Phi_free per isodetection ring",
+                      unit="", n_histories=n)
+    _fill(ring_flux, est["ring_flux"][::-1],
+          history_variance(est["ring_flux"], est["ring_flux_err"])[::-1])
+    ring_spec = Tally(cos_axis, speed_axis, quantity="speed density dn/dv / n_free per "
+                      "isodetection ring", unit="(km/s)^-1", n_histories=n)
+    _fill(ring_spec, est["ring_speed_density"][::-1],
+          history_variance(est["ring_speed_density"], est["ring_speed_density_err"])[::-1])
+    for name, tally in (("density.json", dens), ("flux.json", flux), ("speed_density.json", spec),
+                        ("ring_density.json", ring_dens), ("ring_flux.json", ring_flux),
+                        ("ring_speed_density.json", ring_spec)):
+        tally.save(outdir / name)
+        written.append(name)
 
-    free = float(job.free_mean_speed[0])
-    mean_speed = est["flux_ratio"] / est["density_ratio"] * free if est["density_ratio"] > 0 else 0.0
+    # daily mean at the site: mean over the bins of the interpolated rings (exact propagation)
+    a = tb["weights"].mean(axis=0)
+    a2 = a * a
+
+    def daily(key: str):
+        return a @ est[key], np.sqrt(a2 @ est[key + "_err"] ** 2)
+
+    day, day_err = daily("ring_density")
+    day_flux, day_flux_err = daily("ring_flux")
+    day_speed = a @ est["ring_speed_density"]
+    day_speed_err = np.sqrt(a2 @ est["ring_speed_density_err"] ** 2)
+    day_mean = float(day_flux / day * free) if day > 0 else 0.0
+
+    t0 = job.bin_edges_mjd[0]
+    hours = ((job.bin_edges_mjd[:-1] + job.bin_edges_mjd[1:]) / 2.0 - t0) * 24.0
+    alt = wind_altitude_deg(job)
+    rho, phi = tb["density_ratio"], tb["flux_ratio"]
+    i_min, i_max, i_alt = int(np.argmin(rho)), int(np.argmax(rho)), int(np.argmin(alt))
+    i_fmin = int(np.argmin(phi))
+    modulation = float((rho.max() - rho.min()) / (rho.max() + rho.min())) if rho.max() > 0 else 0.0
+    flux_mod = float((phi.max() - phi.min()) / (phi.max() + phi.min())) if phi.max() > 0 else 0.0
+    earth_speed = np.linalg.norm(job.u_earth, axis=1)
+    ok = est["density_ratio"] > 0
+    mean_speed = est["flux_ratio"] / est["density_ratio"] * free if ok else 0.0
     mean_speed_err = (_ratio_err(est["flux_ratio"], est["flux_ratio_err"], est["density_ratio"],
                                  est["density_ratio_err"]) * free if mean_speed else 0.0)
+    tracks = None
+    if cfg.transport.tracks > 0:
+        tracks, files = _write_tracks(cfg, job, context, outdir)
+        written += files
     summary = _common_summary(cfg, job, context, total)
     summary.update({
         "units": {"density_ratio": "1 (n_det / n_free)", "flux_ratio": "1 (Phi_det / Phi_free)",
-                  "speed": "km/s", "speed_density": "(km/s)^-1 (dn/dv / n_free)",
+                  "flux": "cm^-2 s^-1", "speed": "km/s",
+                  "speed_density": "(km/s)^-1 (dn/dv / n_free)", "cos_theta": "1",
+                  "altitude": "deg", "earth_speed": "km/s", "time": "UTC", "hours": "h",
                   "fractions": "1 (of the entering flux)", "depth": "km", "thickness": "km"},
-        "averaging": "time averaged at the mean Earth velocity of the time grid and averaged over "
-                     "the sphere at the detector radius (all directions and latitudes)",
-        "mean_earth_speed_km_s": float(np.linalg.norm(job.mean_earth_velocity)),
+        "averaging": f"per time bin from {n_rings} isodetection rings of equal solid angle about "
+                     "the DM wind, read at cos Theta(t) = sin(altitude of the wind origin) "
+                     "(linear in cos Theta between ring centres), at the mean Earth speed of the "
+                     "grid; 'daily' is the mean over the bins; 'discrete' is the average over the "
+                     "whole sphere at the detector radius (all directions and latitudes)",
+        "mean_earth_speed_km_s": u_speed,
+        "earth_speed_range_km_s": [float(earth_speed.min()), float(earth_speed.max())],
         "free_mean_speed_km_s": free,
         "detector_shell_thickness_km": job.detector_thickness_km,
         "importance_map": None if job.importance is None else {
             "boundaries_km": list(job.importance.boundaries_km),
             "values": list(job.importance.values)},
+        "rings": {
+            "n": n_rings,
+            "cos_theta_edges": ring_edges(n_rings).tolist(),
+            "cos_theta_centres": ring_centres(n_rings).tolist(),
+            "density_ratio": est["ring_density"].tolist(),
+            "density_ratio_err": est["ring_density_err"].tolist(),
+            "flux_ratio": est["ring_flux"].tolist(),
+            "flux_ratio_err": est["ring_flux_err"].tolist(),
+            "speed_density": est["ring_speed_density"].tolist(),
+            "speed_density_err": est["ring_speed_density_err"].tolist(),
+        },
+        "bins": {
+            "start_utc": [t.isot for t in Time(job.bin_edges_mjd[:-1], format="mjd", scale="utc")],
+            "hours_since_start": hours.tolist(),
+            "cos_theta": tb["cos_theta"].tolist(),
+            "wind_origin_altitude": alt.tolist(),
+            "density_ratio": rho.tolist(),
+            "density_ratio_err": tb["density_ratio_err"].tolist(),
+            "flux_ratio": phi.tolist(),
+            "flux_ratio_err": tb["flux_ratio_err"].tolist(),
+            "flux": flux_abs.tolist(),
+            "flux_err": flux_abs_err.tolist(),
+            "free_flux": [flux_scale] * rho.size,
+            "mean_speed": tb["mean_speed"].tolist(),
+            "mean_speed_err": tb["mean_speed_err"].tolist(),
+            "earth_speed": earth_speed.tolist(),
+        },
+        "daily": {
+            "density_ratio": float(day),
+            "density_ratio_err": float(day_err),
+            "flux_ratio": float(day_flux),
+            "flux_ratio_err": float(day_flux_err),
+            "mean_speed": day_mean,
+            "speed_density": day_speed.tolist(),
+            "speed_density_err": day_speed_err.tolist(),
+            "free_speed_density_analytic": free_pdf.tolist(),
+        },
+        "density_modulation": modulation,
+        "flux_modulation": flux_mod,
+        "hour_of_min_density": float(hours[i_min]),
+        "hour_of_max_density": float(hours[i_max]),
+        "hour_of_min_flux": float(hours[i_fmin]),
+        "hour_of_lowest_wind_origin": float(hours[i_alt]),
         "discrete": {
             **{k: est[k] for k in est if not isinstance(est[k], np.ndarray)},
             "mean_speed": mean_speed,
@@ -767,7 +1014,7 @@ def _report_discrete(cfg, job, context, total, outdir) -> list[str]:
         },
         "straight_lines": {
             "note": "continuous slowing of randomly oriented halo velocities along straight lines "
-                    "(same shell average, no deflection)",
+                    "(same sphere average as 'discrete', no deflection)",
             "density_ratio": float(line["density_ratio"]),
             "density_ratio_err": float(line["density_ratio_err"]),
             "flux_ratio": float(line["flux_ratio"]),
@@ -778,14 +1025,17 @@ def _report_discrete(cfg, job, context, total, outdir) -> list[str]:
             "speed_density_err": line["speed_density_err"].tolist(),
         },
         "free_speed_density_analytic": free_pdf.tolist(),
+        "tracks": tracks,
         "headline": {
-            "density ratio n_det/n_free (discrete)":
-                f"{est['density_ratio']:.5g} ± {est['density_ratio_err']:.2g}",
-            "flux ratio Phi_det/Phi_free (discrete)":
-                f"{est['flux_ratio']:.5g} ± {est['flux_ratio_err']:.2g}",
-            "same, straight lines (continuous)":
-                f"{line['density_ratio']:.5g} ± {line['density_ratio_err']:.2g}, "
-                f"{line['flux_ratio']:.5g} ± {line['flux_ratio_err']:.2g}",
+            "daily density ratio n_det/n_free": f"{day:.5g} ± {day_err:.2g}",
+            "daily flux ratio Phi_det/Phi_free": f"{day_flux:.5g} ± {day_flux_err:.2g}",
+            "density ratio min / max over the bins": f"{rho.min():.4g} / {rho.max():.4g} "
+                                                     f"(modulation {modulation:.3g})",
+            "hour of min flux / of lowest DM-wind origin [h]":
+                f"{hours[i_fmin]:.1f} / {hours[i_alt]:.1f}",
+            "sphere average (discrete; straight lines)":
+                f"{est['density_ratio']:.5g} ± {est['density_ratio_err']:.2g}; "
+                f"{line['density_ratio']:.5g} ± {line['density_ratio_err']:.2g}",
             "scatterings per primary; stopped / reflected fraction":
                 f"{est['mean_scatters']:.4g}; {est['stopped']:.3g} / {est['reflected']:.3g}",
         },
@@ -793,11 +1043,62 @@ def _report_discrete(cfg, job, context, total, outdir) -> list[str]:
     write_summary(outdir / "summary.json", summary)  # stamped with its schema version
     written.append("summary.json")
     if cfg.output.plot:
-        title = (f"{cfg.run.name}: {context['site'].name}, depth {context['depth_km']:g} km "
-                 "(time and shell averaged)")
-        _plot_discrete(outdir / "transport.png", edges, est, line, free_pdf, title)
+        title = (f"{cfg.run.name}: {context['site'].name}, depth {context['depth_km']:g} km, "
+                 f"{cfg.time.start[:10]} (discrete, {n_rings} rings)")
+        _plot_discrete(outdir / "transport.png", hours, tb, alt, est, line, edges, day_speed,
+                       day_speed_err, free_pdf, i_min, i_max, title)
         written.append("transport.png")
     return written
+
+
+#: spawn key of the stream of the recorded tracks (distinct from PILOT_SPAWN_KEY and
+#: mcdm.rng.REPORT_SPAWN_KEY)
+TRACKS_SPAWN_KEY = 2**42
+
+
+def _write_tracks(cfg: RunConfig, job: TransportJob, context: dict[str, Any], outdir
+                  ) -> tuple[dict[str, Any], list[str]]:
+    """Record ``[transport] tracks`` primaries (analogue: no splitting, so every track is one
+    particle) in the discrete simulation frame; write tracks.parquet (and tracks.png)."""
+    from pathlib import Path
+
+    from mcdm.source import StandardHaloModel
+    from mcdm.transport.discrete import entry_points
+    from mcdm.transport.tracks import plot_tracks, record_tracks, tracks_table, write_tracks
+
+    rng = np.random.Generator(np.random.PCG64(
+        np.random.SeedSequence(job.seed, spawn_key=(TRACKS_SPAWN_KEY,))))
+    halo = StandardHaloModel(v0=job.v0, v_esc=job.v_esc)
+    shells = job.slowing.shells
+    n = int(cfg.transport.tracks)
+    vel = flux_weighted_velocities(halo, discrete_wind_velocity(job), max(n, 2), rng)[:n]
+    pos = entry_points(vel, float(shells.outer_radii[-1]), rng)
+    if n == 1:  # the kernel wrapper wants >= 2 primaries: run a twin and drop it
+        vel, pos = np.repeat(vel, 2, axis=0), np.repeat(pos, 2, axis=0)
+    rec = record_tracks(job.slowing.tables, shells, float(job.detector_position[2]), pos, vel, rng,
+                        job.v_cut, detector_thickness_km=job.detector_thickness_km)
+    vertices = rec.vertices[rec.vertices[:, 0] < n]
+    frame = ("discrete simulation frame: Earth's centre at the origin, DM wind along -z (particles "
+             "come on average from +z, the axis of the isodetection rings); km, km/s")
+    table = tracks_table(vertices, frame=frame, run={"name": cfg.run.name, "seed": job.seed,
+                                                     "primaries": n, "importance": None})
+    write_tracks(table, Path(outdir) / "tracks.parquet")
+    files = ["tracks.parquet"]
+    if cfg.output.plot:
+        plt = _pyplot()
+        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12.0, 5.5), constrained_layout=True)
+        r_det = float(job.detector_position[2])
+        plot_tracks(table, shells, ax=ax1, view="plane", detector_radius_km=r_det,
+                    title=f"{n} tracks (wind from +z), projected on x-z")
+        plot_tracks(table, shells, ax=ax2, view="depth", detector_radius_km=r_det,
+                    depth_limit_km=max(3.0 * context["depth_km"], 0.05),
+                    title="vertical section along each incoming direction")
+        _save(fig, Path(outdir) / "tracks.png")
+        files.append("tracks.png")
+    kinds = table.column("kind").to_pylist()
+    return {"file": "tracks.parquet", "primaries": n, "vertices": len(kinds),
+            "scatterings": kinds.count("scatter"),
+            "ends": {k: kinds.count(k) for k in ("exit", "stop", "truncated")}}, files
 
 
 # --------------------------------------------------------------------------- figures
@@ -852,8 +1153,12 @@ def _plot_continuous(path, hours, est, alt, edges, day_speed, day_speed_err, fre
     _save(fig, path)
 
 
-def _plot_discrete(path, edges, est, line, free_pdf, title) -> None:
-    """Speed densities (log scale): discrete MC, straight lines, free halo."""
+def _plot_discrete(path, hours, tb, alt, est, line, edges, day_speed, day_speed_err, free_pdf,
+                   i_min, i_max, title) -> None:
+    """Density and flux ratios vs hour (with the wind-origin altitude); ring values vs
+    cos Theta with the range the site sweeps; speed densities (log scale)."""
+    from mcdm.transport.discrete import ring_centres
+
     plt = _pyplot()
     centres = 0.5 * (edges[:-1] + edges[1:])
 
@@ -861,16 +1166,47 @@ def _plot_discrete(path, edges, est, line, free_pdf, title) -> None:
         y = np.asarray(y, dtype=float)
         return np.where(y > 0, y, np.nan)
 
-    fig, ax = plt.subplots(figsize=(7.0, 4.5), constrained_layout=True)
-    ax.step(centres, positive(free_pdf), where="mid", color="k", lw=1, label="free halo (lab SHM)")
-    ax.errorbar(centres, positive(est["speed_density"]), yerr=est["speed_density_err"], fmt="o",
-                ms=3, color="C0", label=f"discrete MC: n/n_free = {est['density_ratio']:.3g}")
-    ax.errorbar(centres, positive(line["speed_density"]), yerr=line["speed_density_err"], fmt="s",
-                ms=3, mfc="none", color="C1",
-                label=f"straight lines: n/n_free = {line['density_ratio']:.3g}")
-    ax.set_yscale("log")
-    ax.set_xlabel("speed at the detector [km/s]")
-    ax.set_ylabel(r"$dn/dv\,/\,n_{free}$ [(km/s)$^{-1}$]")
-    ax.set_title(title, fontsize=10)
-    ax.legend(loc="best", fontsize=8)
+    fig, (ax1, ax2, ax3) = plt.subplots(3, 1, figsize=(7.0, 10.0), constrained_layout=True)
+    ax1.errorbar(hours, tb["density_ratio"], yerr=tb["density_ratio_err"], fmt="o", ms=3,
+                 color="C0", label=r"density $n_{det}/n_{free}$")
+    ax1.errorbar(hours, tb["flux_ratio"], yerr=tb["flux_ratio_err"], fmt="s", ms=3, color="C1",
+                 label=r"flux $\Phi_{det}/\Phi_{free}$")
+    ax1.set_xlabel("time since start [h]")
+    ax1.set_ylabel("ratio to the free halo")
+    ax1.set_title(title, fontsize=10)
+    twin = ax1.twinx()
+    twin.plot(hours, alt, "--", color="C2", lw=1, label="altitude of DM-wind origin")
+    twin.set_ylabel("altitude of wind origin [deg]", color="C2")
+    h1, l1 = ax1.get_legend_handles_labels()
+    h2, l2 = twin.get_legend_handles_labels()
+    ax1.legend(h1 + h2, l1 + l2, loc="best", fontsize=8)
+
+    cc = ring_centres(est["ring_density"].size)
+    ax2.errorbar(cc, est["ring_density"], yerr=est["ring_density_err"], fmt="o", ms=3, color="C0",
+                 label="density, per ring")
+    ax2.errorbar(cc, est["ring_flux"], yerr=est["ring_flux_err"], fmt="s", ms=3, color="C1",
+                 label="flux, per ring")
+    lo, hi = float(np.min(tb["cos_theta"])), float(np.max(tb["cos_theta"]))
+    ax2.axvspan(lo, hi, color="C2", alpha=0.15, label="swept by the site")
+    ax2.axhline(est["density_ratio"], color="C0", ls=":", lw=1,
+                label=f"sphere average {est['density_ratio']:.3g} (straight lines "
+                      f"{line['density_ratio']:.3g})")
+    ax2.set_xlabel(r"$\cos\Theta$ (detector vs direction the wind comes from)")
+    ax2.set_ylabel("ratio to the free halo")
+    ax2.set_xlim(-1.0, 1.0)
+    ax2.legend(loc="best", fontsize=8)
+
+    ax3.step(centres, positive(free_pdf), where="mid", color="k", lw=1, label="free halo (lab SHM)")
+    low = np.minimum(day_speed_err, 0.9 * np.maximum(day_speed, 0.0))  # keep the log axis sane
+    ax3.errorbar(centres, positive(day_speed), yerr=[low, day_speed_err], fmt="o", ms=3,
+                 color="C0", label="detector, daily mean")
+    for i, c, lab in ((i_min, "C3", "min"), (i_max, "C4", "max")):
+        ax3.step(centres, positive(tb["speed_density"][i]), where="mid", color=c, lw=1,
+                 label=f"detector, {lab} density ({hours[i]:.1f} h)")
+    ax3.set_yscale("log")
+    top = float(np.nanmax(np.concatenate([positive(free_pdf), positive(day_speed)])))
+    ax3.set_ylim(bottom=1e-4 * top)
+    ax3.set_xlabel("speed at the detector [km/s]")
+    ax3.set_ylabel(r"$dn/dv\,/\,n_{free}$ [(km/s)$^{-1}$]")
+    ax3.legend(loc="best", fontsize=8)
     _save(fig, path)

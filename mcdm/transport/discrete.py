@@ -21,9 +21,21 @@ caller importance-samples the entry velocities; then E[w/v_0] = E_f[1] fixes the
 same expression with T replaced by the straight-line chord / v_0 gives the free density, which
 is 1 exactly (Liouville); it is reported as a check of the entry sample.
 
+Isodetection rings (DaMaSCUS, Emken & Kouvaris 2017; ../shared/anchors/transport.md §B). When the
+entry sample has the DM wind along a fixed axis -- here the mean lab velocity along -z, so the
+particles come on average from +z -- the problem is axially symmetric about z, and
+``rings = N`` also scores the detector shell in N rings of equal solid angle by the polar angle
+Theta of the scoring position (ring j: 1 - 2(j+1)/N < cos Theta <= 1 - 2j/N, :func:`ring_edges`;
+ring 0 faces the wind). Each ring is a volume V/N, so its density and flux follow from the same
+expressions with V -> V/N; the mean over the rings is the shell value. A detector whose position
+vector makes the angle Theta(t) with the direction the wind comes from reads the ring values
+interpolated linearly in cos Theta between ring centres (:func:`interpolate_rings`).
+
 Public API: :func:`simulate_discrete` (-> :class:`DiscreteResult`), :func:`entry_points`,
 :func:`detector_shell`, :class:`ImportanceMap` (fixed maps, e.g. x2 per region toward the detector)
-and :func:`tune_importance` (a map I ~ 1/n(r) from pilot runs, for attenuations of 1e-4 .. 1e-8).
+and :func:`tune_importance` (a map I ~ 1/n(r) from pilot runs, for attenuations of 1e-4 .. 1e-8);
+:func:`ring_edges`, :func:`ring_centres`, :func:`ring_weights`, :func:`interpolate_rings`.
+Trajectories (every vertex of a few primaries) are recorded by :mod:`mcdm.transport.tracks`.
 
 The shell estimator measures density, not the crossing rate of a surface: a particle slowed down
 by scatterings stays longer and is counted with its dwell time, so the density of a
@@ -49,8 +61,13 @@ __all__ = [
     "Estimate",
     "ImportanceMap",
     "DiscreteResult",
+    "MAX_RINGS",
     "entry_points",
     "detector_shell",
+    "ring_edges",
+    "ring_centres",
+    "ring_weights",
+    "interpolate_rings",
     "simulate_discrete",
     "tune_importance",
 ]
@@ -59,6 +76,8 @@ __all__ = [
 _REL_TOL = 1.0e-9
 #: relative tolerance on |entry point| = R
 _ENTRY_TOL = 1.0e-6
+#: most isodetection rings accepted
+MAX_RINGS = 3600
 
 # extra per-primary columns the wrapper appends to the kernel's scores
 _C_NORM = _k.N_SCORES  # w / v_0 [s/km]
@@ -179,6 +198,15 @@ class DiscreteResult:
         Earth's shells cut at the detector and importance boundaries) [km]
     profile_density, profile_density_error : ndarray (M,) -- n / n_inf averaged over each of
         them (a depth profile; same estimator as ``density_ratio``) [1]
+    ring_cos_edges : ndarray (N+1,) -- cos Theta at the edges of the isodetection rings,
+        descending from 1 to -1 (:func:`ring_edges`; N = 1: the whole shell) [1]
+    ring_density, ring_density_error : ndarray (N,) -- n / n_inf in each ring [1]
+    ring_flux, ring_flux_error : ndarray (N,) -- Phi / Phi_inf in each ring [1]
+    ring_speed_density, ring_speed_density_error : ndarray (N, B) -- dn/dv / n_inf in each ring
+        [(km/s)^-1] (errors include the normalisation's, as for ``speed_density``)
+
+    The rings' errors are computed ring by ring; neighbouring rings are weakly correlated (a
+    primary can score in several), which :func:`interpolate_rings` neglects.
     """
 
     n_primaries: int
@@ -202,6 +230,77 @@ class DiscreteResult:
     profile_outer_km: np.ndarray
     profile_density: np.ndarray
     profile_density_error: np.ndarray
+    ring_cos_edges: np.ndarray
+    ring_density: np.ndarray
+    ring_density_error: np.ndarray
+    ring_flux: np.ndarray
+    ring_flux_error: np.ndarray
+    ring_speed_density: np.ndarray
+    ring_speed_density_error: np.ndarray
+
+
+def ring_edges(n_rings: int) -> np.ndarray:
+    """cos Theta at the edges of ``n_rings`` isodetection rings of equal solid angle [1].
+
+    Ring j spans ``edges[j+1] < cos Theta <= edges[j]``; ``edges`` descends from 1 (ring 0
+    faces the wind's origin, +z) to -1.
+    """
+    n = int(n_rings)
+    if not 1 <= n <= MAX_RINGS:
+        raise ConfigError(f"rings = {n_rings!r} must be in [1, {MAX_RINGS}]")
+    return 1.0 - 2.0 * np.arange(n + 1) / n
+
+
+def ring_centres(n_rings: int) -> np.ndarray:
+    """cos Theta at the centres of the isodetection rings (midpoints in cos Theta), descending."""
+    e = ring_edges(n_rings)
+    return 0.5 * (e[:-1] + e[1:])
+
+
+def ring_weights(cos_theta: np.ndarray, n_rings: int) -> np.ndarray:
+    """Weights (T, N) that interpolate ring values linearly in cos Theta between ring centres.
+
+    Row t has at most two non-zero entries summing to 1; outside the outermost centres the end
+    ring's value is used (no extrapolation). ``values_t = weights @ ring_values``.
+
+    Parameters
+    ----------
+    cos_theta : array (T,) -- cos of the angle between the detector's position vector and the
+        direction the wind comes from [1], in [-1, 1]
+    n_rings : int
+    """
+    c = np.atleast_1d(np.asarray(cos_theta, float))
+    if not np.all(np.abs(c) <= 1.0 + 1e-12):
+        raise ConfigError(f"cos_theta must lie in [-1, 1]; got [{c.min():g}, {c.max():g}]")
+    n = int(n_rings)
+    out = np.zeros((c.size, n))
+    if n == 1:
+        out[:, 0] = 1.0
+        return out
+    # position in units of ring centres: x = 0 at ring 0's centre, n - 1 at the last one's
+    x = np.clip((1.0 - c) * 0.5 * n - 0.5, 0.0, n - 1.0)
+    j = np.minimum(np.floor(x).astype(int), n - 2)
+    t = x - j
+    rows = np.arange(c.size)
+    out[rows, j] = 1.0 - t
+    out[rows, j + 1] += t
+    return out
+
+
+def interpolate_rings(values: np.ndarray, errors: np.ndarray, cos_theta: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """Ring values (N, ...) at detector angles cos Theta (T,): linear in cos Theta between ring
+    centres (:func:`ring_weights`); errors propagated with the rings taken as independent.
+
+    Returns (values (T, ...), errors (T, ...)) in the unit of ``values``.
+    """
+    v = np.asarray(values, float)
+    e = np.asarray(errors, float)
+    w = ring_weights(cos_theta, v.shape[0])
+    flat_v = v.reshape(v.shape[0], -1)
+    flat_e = e.reshape(e.shape[0], -1)
+    shape = (w.shape[0],) + v.shape[1:]
+    return ((w @ flat_v).reshape(shape), np.sqrt((w**2) @ (flat_e**2)).reshape(shape))
 
 
 def entry_points(velocities: np.ndarray, radius_km: float, rng: np.random.Generator) -> np.ndarray:
@@ -302,52 +401,25 @@ def _binned(total: np.ndarray, total2: np.ndarray, n: int, scale: np.ndarray | f
     return value, np.sqrt(scale**2 * var + (value * norm_rel) ** 2)
 
 
-def simulate_discrete(
-    tables: "InteractionTables",
-    shells: "CompiledShells",
-    detector_radius_km: float,
-    positions: np.ndarray,
-    velocities: np.ndarray,
-    rng: np.random.Generator,
-    speed_bins: np.ndarray,
-    v_cut: float,
-    importance: ImportanceMap | None = None,
-    *,
-    detector_thickness_km: float | None = None,
-    weights: np.ndarray | None = None,
-    mean_speed_km_s: float | None = None,
-    max_scatters: int = 100_000,
-    max_tracks: int = 1_000,
-    chunk_size: int = 65_536,
-) -> DiscreteResult:
-    """Discrete-scatter transport of entering halo particles to a detector shell.
+class _Prepared(NamedTuple):
+    """Validated inputs of the kernel (see :func:`simulate_discrete`)."""
 
-    Parameters
-    ----------
-    tables : InteractionTables (:mod:`mcdm.physics.interaction`) -- ``v_grid`` (V,) [km/s],
-        ``sigma`` (E, V) [cm^2], ``target_mass`` (E,) [GeV], ``helm`` (E, 4) (A, c, a, s [fm]),
-        ``angular`` (0 = isotropic CM x |F_Helm|^2; 1, continuous-only, is refused), ``dm_mass``
-        [GeV]; E must match the columns of ``shells.number_density``
-    shells : CompiledShells -- outer_radii (m,) [km], number_density (m, E) [km^-3],
-        mass_density (m,) [g/cm^3]; the outermost radius R is the entry sphere
-    detector_radius_km : float -- detector radius [km], in (0, R]
-    positions, velocities : ndarray (n, 3) -- entry points on the sphere |x| = R [km] and inward
-        velocities [km/s]: a flux-weighted sample (module docstring; :func:`entry_points`)
-    rng : numpy.random.Generator -- advanced in place
-    speed_bins : ndarray (B+1,) -- ascending histogram edges [km/s]
-    v_cut : float -- particles slower than this stop (thermalise) [km/s]; must be covered by
-        ``tables.v_grid``
-    importance : ImportanceMap or None -- splitting / roulette regions (None: analogue MC)
-    detector_thickness_km : float, optional -- scoring-shell thickness (default
-        :func:`detector_shell`) [km]
-    weights : ndarray (n,), optional -- entry weights (importance-sampled entry velocities)
-    mean_speed_km_s : float, optional -- the exact mean halo speed <v> at the Earth [km/s]; if
-        given it replaces 1/E[w/v_0] (then the weights must have unit mean)
-    max_scatters : int -- scatterings after which a particle is abandoned (scored truncated)
-    max_tracks : int -- tracks per primary after which boundaries stop splitting (unbiased; a
-        guard against an importance map that outgrows the attenuation)
-    chunk_size : int -- primaries per kernel call (bounds memory)
-    """
+    positions: np.ndarray  # (n, 3) [km]
+    velocities: np.ndarray  # (n, 3) [km/s]
+    weights: np.ndarray  # (n,) [1]
+    speeds: np.ndarray  # (n,) [km/s]
+    edges: np.ndarray  # (B+1,) [km/s]
+    radius: float  # entry sphere [km]
+    r_lo: float  # scoring shell [km]
+    r_hi: float
+    radii: np.ndarray  # (M,) refined shell radii [km]
+    kernel_args: tuple  # outer_radii .. max_tracks, n_rings of transport_discrete_rings
+
+
+def _prepare(tables, shells, detector_radius_km, positions, velocities, speed_bins, v_cut,
+             importance, detector_thickness_km, weights, max_scatters, max_tracks,
+             rings) -> _Prepared:
+    """Check the inputs of :func:`simulate_discrete` and compile them for the kernel."""
     if getattr(tables, "angular", 0) != 0:
         raise ConfigError(f"tables.angular = {tables.angular!r}: the discrete Monte Carlo needs "
                           "a scattering-angle model (0 = isotropic CM x |F_Helm|^2); 1 is the "
@@ -390,14 +462,76 @@ def simulate_discrete(
     if max_scatters < 1 or max_tracks < 1:
         raise ConfigError(f"max_scatters = {max_scatters!r} and max_tracks = {max_tracks!r} "
                           "must be >= 1")
+    if isinstance(rings, bool) or int(rings) != rings or not 1 <= int(rings) <= MAX_RINGS:
+        raise ConfigError(f"rings = {rings!r} must be an integer in [1, {MAX_RINGS}]")
 
     r_lo, r_hi = detector_shell(detector_radius_km, radius, detector_thickness_km)
     radii, density, imp, det = _refine(shells, r_lo, r_hi, importance)
     with np.errstate(divide="ignore"):
         log_sigma = np.log(sigma)
-    log_v = np.log(v_grid)
     target_mass = np.ascontiguousarray(np.asarray(tables.target_mass, float))
     helm = np.ascontiguousarray(np.asarray(tables.helm, float))
+    return _Prepared(pos, vel, w0, v0, edges, radius, r_lo, r_hi, radii,
+                     (radii, density, imp, det, np.log(v_grid), sigma, log_sigma, target_mass,
+                      helm, float(tables.dm_mass), float(v_cut), edges, int(max_scatters),
+                      int(max_tracks), int(rings)))
+
+
+def simulate_discrete(
+    tables: "InteractionTables",
+    shells: "CompiledShells",
+    detector_radius_km: float,
+    positions: np.ndarray,
+    velocities: np.ndarray,
+    rng: np.random.Generator,
+    speed_bins: np.ndarray,
+    v_cut: float,
+    importance: ImportanceMap | None = None,
+    *,
+    detector_thickness_km: float | None = None,
+    weights: np.ndarray | None = None,
+    mean_speed_km_s: float | None = None,
+    max_scatters: int = 100_000,
+    max_tracks: int = 1_000,
+    chunk_size: int = 65_536,
+    rings: int = 1,
+) -> DiscreteResult:
+    """Discrete-scatter transport of entering halo particles to a detector shell.
+
+    Parameters
+    ----------
+    tables : InteractionTables (:mod:`mcdm.physics.interaction`) -- ``v_grid`` (V,) [km/s],
+        ``sigma`` (E, V) [cm^2], ``target_mass`` (E,) [GeV], ``helm`` (E, 4) (A, c, a, s [fm]),
+        ``angular`` (0 = isotropic CM x |F_Helm|^2; 1, continuous-only, is refused), ``dm_mass``
+        [GeV]; E must match the columns of ``shells.number_density``
+    shells : CompiledShells -- outer_radii (m,) [km], number_density (m, E) [km^-3],
+        mass_density (m,) [g/cm^3]; the outermost radius R is the entry sphere
+    detector_radius_km : float -- detector radius [km], in (0, R]
+    positions, velocities : ndarray (n, 3) -- entry points on the sphere |x| = R [km] and inward
+        velocities [km/s]: a flux-weighted sample (module docstring; :func:`entry_points`)
+    rng : numpy.random.Generator -- advanced in place
+    speed_bins : ndarray (B+1,) -- ascending histogram edges [km/s]
+    v_cut : float -- particles slower than this stop (thermalise) [km/s]; must be covered by
+        ``tables.v_grid``
+    importance : ImportanceMap or None -- splitting / roulette regions (None: analogue MC)
+    detector_thickness_km : float, optional -- scoring-shell thickness (default
+        :func:`detector_shell`) [km]
+    weights : ndarray (n,), optional -- entry weights (importance-sampled entry velocities)
+    mean_speed_km_s : float, optional -- the exact mean halo speed <v> at the Earth [km/s]; if
+        given it replaces 1/E[w/v_0] (then the weights must have unit mean)
+    max_scatters : int -- scatterings after which a particle is abandoned (scored truncated)
+    max_tracks : int -- tracks per primary after which boundaries stop splitting (unbiased; a
+        guard against an importance map that outgrows the attenuation)
+    chunk_size : int -- primaries per kernel call (bounds memory)
+    rings : int -- isodetection rings: the shell is also scored in this many rings of equal
+        solid angle about the +z axis (:func:`ring_edges`; 1 = the whole shell). Meaningful
+        when the entry sample has its wind along z (mean velocity along -z)
+    """
+    prep = _prepare(tables, shells, detector_radius_km, positions, velocities, speed_bins, v_cut,
+                    importance, detector_thickness_km, weights, max_scatters, max_tracks, rings)
+    pos, vel, w0, v0, edges = prep.positions, prep.velocities, prep.weights, prep.speeds, prep.edges
+    n = pos.shape[0]
+    radius, radii, r_lo, r_hi = prep.radius, prep.radii, prep.r_lo, prep.r_hi
     volume = 4.0 / 3.0 * math.pi * (r_hi**3 - r_lo**3)
 
     # free reference: straight chords of the same primaries
@@ -411,12 +545,14 @@ def simulate_discrete(
     h2 = np.zeros(n_bins)
     p1 = np.zeros(radii.size)
     p2 = np.zeros(radii.size)
+    g1 = np.zeros((int(rings), 2))
+    g2 = np.zeros((int(rings), 2))
+    rh1 = np.zeros((int(rings), n_bins))
+    rh2 = np.zeros((int(rings), n_bins))
     for start in range(0, n, chunk_size):
         sl = slice(start, min(start + chunk_size, n))
-        scores, hs, hs2, ps, ps2 = _k.transport_discrete(
-            pos[sl], vel[sl], w0[sl], radii, density, imp, det, log_v, sigma, log_sigma,
-            target_mass, helm, float(tables.dm_mass), float(v_cut), edges, int(max_scatters),
-            int(max_tracks), rng)
+        scores, hs, hs2, ps, ps2, gs, gs2, rhs, rhs2, _ = _k.transport_discrete_rings(
+            pos[sl], vel[sl], w0[sl], *prep.kernel_args, False, rng)
         cols = np.empty((scores.shape[0], _N_COLS))
         cols[:, :_k.N_SCORES] = scores
         cols[:, _C_NORM] = w0[sl] / v0[sl]
@@ -428,6 +564,10 @@ def simulate_discrete(
         h2 += hs2
         p1 += ps
         p2 += ps2
+        g1 += gs
+        g2 += gs2
+        rh1 += rhs
+        rh2 += rhs2
 
     mean = s1 / n
     cov = (s2 / n - np.outer(mean, mean)) * n / (n - 1)
@@ -450,6 +590,12 @@ def simulate_discrete(
     ok = (ib >= 0) & (ib < n_bins)
     free_h = np.bincount(ib[ok], weights=(w0 * t_free)[ok], minlength=n_bins) / n
     free_speed_density = geo * free_h / norm / width
+    # rings: each a volume V / N, so geo_ring = N geo
+    geo_ring = int(rings) * geo
+    ring_density, ring_density_err = _binned(g1[:, 0], g2[:, 0], n, geo_ring / norm, norm_rel)
+    w_rel = math.sqrt(max(cov[_C_WEIGHT, _C_WEIGHT], 0.0) / n) / mean[_C_WEIGHT]
+    ring_flux, ring_flux_err = _binned(g1[:, 1], g2[:, 1], n, geo_ring / mean[_C_WEIGHT], w_rel)
+    ring_speed, ring_speed_err = _binned(rh1, rh2, n, geo_ring / norm / width, norm_rel)
 
     def frac(col: int) -> Estimate:
         return _ratio(mean, cov, n, col, _C_WEIGHT)
@@ -476,6 +622,13 @@ def simulate_discrete(
         profile_outer_km=radii,
         profile_density=profile,
         profile_density_error=profile_err,
+        ring_cos_edges=ring_edges(int(rings)),
+        ring_density=ring_density,
+        ring_density_error=ring_density_err,
+        ring_flux=ring_flux,
+        ring_flux_error=ring_flux_err,
+        ring_speed_density=ring_speed,
+        ring_speed_density_error=ring_speed_err,
     )
 
 

@@ -162,15 +162,23 @@ def test_discrete_run_writes_outputs(tmp_path):
     doc["transport"].update(sigma_p="1e-31 cm2", v_cut="1 km/s", importance="auto")
     out = run(config_from_dict(doc))
     s = json.loads((out / "summary.json").read_text())
-    assert s["method"] == "discrete" and "time averaged" in s["averaging"]
+    # per time bin from the isodetection rings (issue 6 item 4); the sphere average stays in "discrete"
+    assert s["method"] == "discrete" and "isodetection rings" in s["averaging"]
     d = s["discrete"]
     assert d["density_ratio"] > 0 and d["density_ratio_err"] > 0 and 0 < d["flux_ratio"] < 1
     fractions = d["transmitted"] + d["reflected"] + d["stopped"] + d["truncated"]
     assert fractions == pytest.approx(1.0, abs=1e-9)
     assert s["importance_map"] is not None and len(s["importance_map"]["values"]) >= 1
+    rings = s["rings"]
+    assert rings["n"] == 18 and np.mean(rings["density_ratio"]) == pytest.approx(d["density_ratio"], rel=1e-9)
+    b = s["bins"]
     spec = Tally.load(out / "speed_density.json")
-    np.testing.assert_allclose(spec.values(), d["speed_density"], rtol=1e-12)
-    np.testing.assert_allclose(spec.errors(mode="history"), d["speed_density_err"], rtol=1e-6, atol=1e-300)
+    assert spec.values().shape == (4, 30)
+    dens = Tally.load(out / "density.json")
+    np.testing.assert_allclose(dens.values(), b["density_ratio"], rtol=1e-12)
+    np.testing.assert_allclose(dens.errors(mode="history"), b["density_ratio_err"], rtol=1e-6, atol=1e-300)
+    ring_spec = Tally.load(out / "ring_speed_density.json")  # cos(Theta) ascending: ring 0 is last
+    np.testing.assert_allclose(ring_spec.values()[::-1], rings["speed_density"], rtol=1e-12)
     assert (out / "transport.png").stat().st_size > 10_000
 
 
