@@ -20,12 +20,11 @@ into ``--out`` (default ``results/transport_blind_spot``).
 
 Usage::
 
-    python scripts/transport_blind_spot.py [--out results/transport_blind_spot] [--histories 4000] [--quick]
+    python scripts/transport_blind_spot.py [--out results/transport_blind_spot] [--histories 20000] [--quick]
 """
 from __future__ import annotations
 
 import argparse
-import math
 import time
 from pathlib import Path
 from typing import Any
@@ -44,7 +43,7 @@ DETECTORS: dict[str, tuple[str, str, str, str, float, str]] = {
 }
 MASSES_GEV = (1e3, 1e4, 1e5, 1e6, 1e7, 1e8)
 QUICK_MASSES_GEV = (1e4, 1e6)
-DEFAULT_HISTORIES, QUICK_HISTORIES = 4000, 500
+DEFAULT_HISTORIES, QUICK_HISTORIES = 20_000, 500
 SEED = 20240601
 
 
@@ -73,7 +72,7 @@ def blind_spot(detectors, masses, histories: int, bins: int = 8, v_cut: float = 
         for m in masses:
             t0 = time.perf_counter()
             problem = BlindSpotProblem.from_config(_config(det, m, bins, v_cut), histories=histories)
-            band = excluded_band(problem, sigma_range=(1e-42, 1e-18), points_per_decade=2, rel_tol=0.02)
+            band = excluded_band(problem, sigma_range=(1e-50, 1e-18), points_per_decade=2, rel_tol=0.02)
             rows.append({"m_chi_gev": m, "sigma_low_cm2": band.sigma_low, "sigma_crit_cm2": band.sigma_crit,
                          "max_events": float(np.max(band.events_scan)), "seconds": time.perf_counter() - t0,
                          "sigma_scan_cm2": band.sigma_scan.tolist(), "events_scan": band.events_scan.tolist()})

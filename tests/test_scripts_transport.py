@@ -1,4 +1,4 @@
-"""The transport scripts (issue 6): flux and speed vs depth, daily modulation; --quick runs into tmp_path."""
+"""The transport scripts (issue 6): flux and speed vs depth, daily modulation, blind spot; --quick runs into tmp_path."""
 import importlib.util
 import json
 from pathlib import Path
@@ -45,3 +45,20 @@ def test_daily_modulation_quick(tmp_path):
     # the apex never sets at Gran Sasso (latitude 42.5 N, declination 48.3 N); at SUPL it does
     altitude = {label: c["lowest_wind_origin_altitude_deg"] for label, c in checks.items()}
     assert altitude["Gran Sasso"] > 0 > altitude["SUPL"]
+
+
+def test_blind_spot_quick(tmp_path):
+    assert _load("transport_blind_spot").main(["--quick", "--bins", "2", "--out", str(tmp_path)]) == 0
+    for f in ("blind_spot.png", "blind_spot.json", "table.md"):
+        assert (tmp_path / f).stat().st_size > 300, f
+    data = json.loads((tmp_path / "blind_spot.json").read_text())
+    assert set(data["detectors"]) == {"xenon_lngs", "germanium_surface"}
+    for det in data["detectors"].values():
+        rows = det["rows"]
+        assert [r["m_chi_gev"] for r in rows] == [1e4, 1e6]
+        for r in rows:
+            assert 0 < r["sigma_low_cm2"] < r["sigma_crit_cm2"]
+        # heavier DM: both edges move up (rate ~ sigma/m, stopping ~ sigma/m)
+        assert rows[1]["sigma_crit_cm2"] > rows[0]["sigma_crit_cm2"]
+    xe, ge = (data["detectors"][k]["rows"][0] for k in ("xenon_lngs", "germanium_surface"))
+    assert ge["sigma_crit_cm2"] > xe["sigma_crit_cm2"]  # 1 m of soil stops less than 1.4 km of rock

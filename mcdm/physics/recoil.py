@@ -36,6 +36,7 @@ from mcdm.errors import ConfigError
 
 __all__ = ["target_fractions", "EtaTable", "v_min_elastic", "helm_form_factor_squared",
            "recoil_spectrum", "rate_above_threshold", "threshold_rate_kernel", "inverse_speed_sums",
+           "max_recoil_kev",
            "GEV_PER_KG"]
 
 #: 1 kg in GeV (c = 1)
@@ -230,6 +231,16 @@ def threshold_rate_kernel(v_grid: np.ndarray, threshold_kev: float, target: str 
     return scale * out
 
 
+def max_recoil_kev(v_max: float, m_chi: float, target: str | Mapping[str, float]) -> float:
+    """Largest recoil energy a particle of speed ``v_max`` [km/s] gives on any nuclide of the target,
+    2 mu_T^2 v^2 / m_T [keV]."""
+    from mcdm.physics.interaction import target_properties
+
+    v = v_max / C_KM_S
+    return max(2.0 * (m_chi * t.mass_gev / (m_chi + t.mass_gev)) ** 2 * v * v / t.mass_gev
+               for t in target_properties(list(target_fractions(target)))) * 1.0e6
+
+
 def rate_above_threshold(threshold_kev: float, eta: EtaTable, target: str | Mapping[str, float],
                          m_chi: float, sigma_p: float, rho: float = 0.3, form_factor: str = "helm",
                          e_max_kev: float | None = None, nodes: int = 400) -> float:
@@ -238,14 +249,10 @@ def rate_above_threshold(threshold_kev: float, eta: EtaTable, target: str | Mapp
     ``e_max_kev`` defaults to the largest recoil energy the table's fastest speed can give on the
     lightest nuclide. Trapezoid rule on ``nodes`` log-spaced energies.
     """
-    from mcdm.physics.interaction import target_properties
-
     if not (math.isfinite(threshold_kev) and threshold_kev > 0):
         raise ConfigError(f"threshold = {threshold_kev!r} keV must be finite and > 0")
     if e_max_kev is None:
-        v_top = float(eta.v_grid[-1]) / C_KM_S
-        masses = [t.mass_gev for t in target_properties(list(target_fractions(target)))]
-        e_max_kev = max(2.0 * (m_chi * m / (m_chi + m)) ** 2 * v_top**2 / m for m in masses) * 1.0e6
+        e_max_kev = max_recoil_kev(float(eta.v_grid[-1]), m_chi, target)
     if not e_max_kev > threshold_kev:
         return 0.0
     e = np.geomspace(threshold_kev, e_max_kev, nodes)

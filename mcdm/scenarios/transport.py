@@ -157,6 +157,8 @@ class TransportJob(NamedTuple):
     importance: Any  # ImportanceMap or None (discrete)
     detector_thickness_km: float  # scoring shell of the discrete method [km]
     rings: int = 1  # isodetection rings of the discrete method
+    rate_kernel: Any = None  # (v_grid [km/s], K [events/(kg day)]) of the detector rate, or None (no target)
+    planar: Any = None  # planar discrete MC setup (method discrete with overburden slabs), or None
 
 
 @dataclass
@@ -249,15 +251,26 @@ _LINE_SCALARS = ("a", "a2", "b", "b2", "ab", "c", "c2", "bc", "stopped")
 
 
 def _new_line_sums(n_bins: int, n_speed: int, prefix: str = "") -> dict[str, np.ndarray]:
-    sums = {prefix + k: np.zeros(n_bins) for k in _LINE_SCALARS}
+    sums = {prefix + k: np.zeros(n_bins) for k in _LINE_SCALARS + ("rate", "rate2")}
     for k in ("hist", "hist2", "free_hist"):
         sums[prefix + k] = np.zeros((n_bins, n_speed))
     return sums
 
 
+def detector_rate_scores(sc: StraightLineScores, rate_kernel) -> np.ndarray:
+    """Per-particle detector rate a K(v_d) / v_d [events/(kg day)] (0 if stopped): its mean over the
+    histories is the rate above threshold (:func:`mcdm.physics.recoil.threshold_rate_kernel`)."""
+    grid, kernel = rate_kernel
+    out = np.zeros_like(sc.density_weight)
+    ok = sc.arrived
+    out[ok] = sc.density_weight[ok] * np.interp(sc.detector_speed[ok], grid, kernel) / sc.detector_speed[ok]
+    return out
+
+
 def _accumulate_line(sums: dict[str, np.ndarray], b: int, sc: StraightLineScores,
-                     edges: np.ndarray, prefix: str = "") -> None:
-    """Add one chunk of straight-line scores to time bin ``b`` (see :class:`TransportSums`)."""
+                     edges: np.ndarray, prefix: str = "", rate_kernel=None) -> np.ndarray | None:
+    """Add one chunk of straight-line scores to time bin ``b`` (see :class:`TransportSums`); with a
+    ``rate_kernel`` also the detector rate, whose per-particle scores are returned."""
     a = sc.density_weight
     vs = sc.surface_speed
     arrived = sc.arrived
@@ -280,6 +293,12 @@ def _accumulate_line(sums: dict[str, np.ndarray], b: int, sc: StraightLineScores
     free = np.searchsorted(edges, vs, side="right") - 1
     fsel = (free >= 0) & (free < n_speed)
     sums[p + "free_hist"][b] += np.bincount(free[fsel], minlength=n_speed).astype(float)
+    if rate_kernel is None:
+        return None
+    r = detector_rate_scores(sc, rate_kernel)
+    sums[p + "rate"][b] += r.sum()
+    sums[p + "rate2"][b] += (r * r).sum()
+    return r
 
 
 def straight_line_estimates(sums: dict[str, np.ndarray], n: int, speed_edges: np.ndarray,
@@ -460,12 +479,35 @@ def compile_job(cfg: RunConfig) -> tuple[TransportJob, dict[str, Any]]:
         importance=importance,
         detector_thickness_km=thickness,
         rings=t.rings if t.method == "discrete" else 1,
+        rate_kernel=_rate_kernel(cfg, v_top),
     )
     context = {"halo": halo, "site": world.site, "earth": earth, "grid": world.grid,
                "depth_km": depth, "interaction": interaction, "shells": slowing.shells,
                "overburden": None if overburden is None else t.overburden.strip(),
                "overburden_slabs": overburden, "world_shells": shells}
     return job, context
+
+
+#: nodes of the detector-rate kernel and of eta(v_min) per km/s of the table's top speed
+_RATE_NODES = 2001
+
+
+def _rate_kernel(cfg: RunConfig, v_top: float):
+    """(v grid [km/s], K [events/(kg day)]) of [transport] target/threshold, or None without a target."""
+    from mcdm.physics.recoil import threshold_rate_kernel
+
+    t = cfg.transport
+    if not t.target.strip():
+        return None
+    if t.model != "spin_independent":
+        raise ConfigError("transport.target: the nuclear-recoil rate needs model = 'spin_independent'")
+    if t.method != "continuous":
+        raise ConfigError("transport.target: the detector rate is computed by method = 'continuous' "
+                          "(per-particle speeds at the detector)")
+    grid = np.linspace(0.0, v_top, _RATE_NODES)
+    kernel = threshold_rate_kernel(grid, t.threshold * 1e6, t.target.strip(), cfg.dark_matter.mass, t.sigma_p,
+                                   cfg.halo.rho, t.form_factor)
+    return grid, kernel
 
 
 def _slab_overburden(cfg: RunConfig, site):
@@ -533,6 +575,7 @@ def simulate_shard(job: TransportJob, shard: int) -> TransportSums:
 
 
 def _simulate_continuous(job: TransportJob, shard: int) -> TransportSums:
+    from mcdm.physics.recoil import inverse_speed_sums
     from mcdm.rng import shard_streams
     from mcdm.source import StandardHaloModel
 
@@ -542,18 +585,29 @@ def _simulate_continuous(job: TransportJob, shard: int) -> TransportSums:
     n_bins = job.u_earth.shape[0]
     edges = job.speed_edges
     sums = _new_line_sums(n_bins, edges.size - 1)
-    sums["day_a"] = np.zeros(1)
-    sums["day_a2"] = np.zeros(1)
+    for k in ("day_a", "day_a2", "day_rate", "day_rate2"):
+        sums[k] = np.zeros(1)
+    eta_grid = None if job.rate_kernel is None else job.rate_kernel[0]
+    if eta_grid is not None:  # day-averaged eta(v_min) for the recoil spectrum
+        sums["eta"], sums["eta2"] = np.zeros(eta_grid.size), np.zeros(eta_grid.size)
     for n in _chunk_sizes(n_total):
         v_gal = halo.sample(n, rng)
         per_history = np.zeros(n)
+        rate_history = np.zeros(n)
         for b in range(n_bins):
             v_enu = (v_gal - job.u_earth[b]) @ job.rotations[b].T  # lab, local ENU
             sc = score_straight_lines(job.slowing, job.detector_position, v_enu, job.v_cut)
-            _accumulate_line(sums, b, sc, edges)
+            r = _accumulate_line(sums, b, sc, edges, rate_kernel=job.rate_kernel)
             per_history += sc.density_weight
+            if r is not None:
+                rate_history += r
+                s1, s2 = inverse_speed_sums(sc.detector_speed, sc.density_weight, eta_grid)
+                sums["eta"] += s1
+                sums["eta2"] += s2
         sums["day_a"] += per_history.sum()
         sums["day_a2"] += (per_history * per_history).sum()
+        sums["day_rate"] += rate_history.sum()
+        sums["day_rate2"] += (rate_history * rate_history).sum()
     return TransportSums(n=n_total, sums=sums)
 
 
@@ -841,6 +895,11 @@ def _report_continuous(cfg, job, context, total, outdir) -> list[str]:
                 f"{hours[i_min]:.1f} / {hours[i_alt]:.1f}",
         },
     })
+    if job.rate_kernel is not None:
+        summary["detector"] = _detector_rate(cfg, job, context, total, outdir, written)
+        summary["headline"]["detector rate above threshold (day) [events/(kg day)]"] = (
+            f"{summary['detector']['daily_rate']:.4g} ± {summary['detector']['daily_rate_err']:.2g} "
+            f"(free halo {summary['detector']['daily_free_rate']:.4g})")
     write_summary(outdir / "summary.json", summary)  # stamped with its schema version
     written.append("summary.json")
 
@@ -851,6 +910,72 @@ def _report_continuous(cfg, job, context, total, outdir) -> list[str]:
                          free_pdf, i_min, i_max, title)
         written.append("transport.png")
     return written
+
+
+#: recoil energies of the day-averaged spectrum, per keV of threshold: threshold x this grid [1]
+_SPECTRUM_POINTS = 200
+
+
+def _detector_rate(cfg: RunConfig, job: TransportJob, context: dict[str, Any], total: TransportSums,
+                   outdir, written: list[str]) -> dict[str, Any]:
+    """Detector rate above threshold per bin and per day (unbinned per-particle estimator), the
+    free-halo rate (closed-form eta), and the day-averaged recoil spectrum (recoil_spectrum.json, and
+    recoil.png when plotting)."""
+    from mcdm.io import atomic_write_json
+    from mcdm.physics.recoil import EtaTable, max_recoil_kev, rate_above_threshold, recoil_spectrum
+
+    t = cfg.transport
+    n, s = total.n, total.sums
+    n_bins = job.u_earth.shape[0]
+    grid = job.rate_kernel[0]
+    thr = t.threshold * 1e6
+    rate = s["rate"] / n
+    rate_err = np.sqrt(np.maximum(s["rate2"] - s["rate"] ** 2 / n, 0.0)) / n
+    day = float(s["day_rate"][0] / (n * n_bins))
+    day_err = float(math.sqrt(max(s["day_rate2"][0] - s["day_rate"][0] ** 2 / n, 0.0)) / (n * n_bins))
+    halo = context["halo"]
+    args = (t.target, cfg.dark_matter.mass, t.sigma_p, cfg.halo.rho, t.form_factor)
+    free_eta = [EtaTable.from_halo(halo, float(np.linalg.norm(u)), grid) for u in job.u_earth]
+    free = np.array([rate_above_threshold(thr, e, *args) for e in free_eta])
+    eta_day = EtaTable.from_sums(grid, s["eta"], s["eta2"], n * n_bins)
+    eta_free = EtaTable(grid, np.mean([e.eta for e in free_eta], axis=0), np.zeros_like(grid))
+    m = cfg.dark_matter.mass
+    e_max = max_recoil_kev(float(grid[-1]), m, t.target)
+    energies = np.geomspace(0.1 * thr, max(e_max, 1.01 * thr), _SPECTRUM_POINTS)
+    spectrum = recoil_spectrum(energies, eta_day, *args)
+    spectrum_free = recoil_spectrum(energies, eta_free, *args)
+    atomic_write_json(outdir / "recoil_spectrum.json", {
+        "units": {"energy": "keV", "dR_dE": "events / (kg day keV)"}, "target": t.target,
+        "threshold_keV": thr, "energy_keV": energies.tolist(), "dR_dE": spectrum.tolist(),
+        "dR_dE_free": spectrum_free.tolist(),
+        "note": "day average; eta from the straight-line detector speeds with weight v_s/v_d"})
+    written.append("recoil_spectrum.json")
+    if cfg.output.plot:
+        _plot_recoil(outdir / "recoil.png", energies, spectrum, spectrum_free, thr,
+                     f"{cfg.run.name}: {t.target}, m = {m:g} GeV, sigma_p = {t.sigma_p:g} cm2")
+        written.append("recoil.png")
+    return {"target": t.target, "threshold_keV": thr, "exposure_kg_day": t.exposure,
+            "units": {"rate": "events / (kg day)", "events": "1 (in the exposure)"},
+            "rate_per_bin": rate.tolist(), "rate_per_bin_err": rate_err.tolist(),
+            "free_rate_per_bin": free.tolist(), "daily_rate": day, "daily_rate_err": day_err,
+            "daily_free_rate": float(free.mean()), "suppression": day / float(free.mean()) if free.mean() > 0 else 0.0,
+            "expected_events": day * t.exposure, "expected_events_err": day_err * t.exposure,
+            "free_expected_events": float(free.mean()) * t.exposure}
+
+
+def _plot_recoil(path, energies, spectrum, free, threshold_kev, title) -> None:
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6.0, 4.2))
+    ax.plot(energies, free, color="0.5", ls="--", label="free halo")
+    ax.plot(energies, spectrum, color="C0", label="at the detector")
+    ax.axvline(threshold_kev, color="C3", lw=1, label="threshold")
+    positive = np.concatenate([spectrum[spectrum > 0], free[free > 0]])
+    ax.set(xscale="log", yscale="log", xlabel="recoil energy E_R [keV]", ylabel="dR/dE_R [events / (kg day keV)]",
+           title=title)
+    if positive.size:
+        ax.set_ylim(positive.max() * 1e-6, positive.max() * 3)
+    ax.legend(fontsize=8)
+    _save(fig, path)
 
 
 def _report_discrete(cfg, job, context, total, outdir) -> list[str]:

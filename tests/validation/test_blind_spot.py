@@ -28,7 +28,6 @@ def test_transparent_limit_is_the_closed_form_free_rate(xenon_1e5):
     closed-form eta (averaged over the 4 time bins' Earth speeds)."""
     p = xenon_1e5
     sigma = 1e-40
-    from mcdm.config import config_from_dict  # noqa: F401  (the config is the script's)
     from mcdm.scenarios.common import resolve_site_frames
 
     world = resolve_site_frames(_config("xenon_lngs", 1e5, 4, 1.0))
