@@ -405,8 +405,8 @@ def test_config_field_default_and_example():
 
 
 @pytest.mark.parametrize("transport, fragments", [
-    ({"overburden": "crust_1400m", "method": "discrete"},
-     ["transport.overburden", "overburden slabs need method = continuous"]),
+    ({"overburden": "crust_1400m", "method": "discrete", "tracks": 3},
+     ["transport.tracks", "spherical world only"]),
     ({"overburden": "no_such_stack"}, ["transport.overburden", "unknown overburden entry"]),
     ({"overburden": "crust_1400m", "detector_depth": "1 m"},
      ["transport.overburden", "transport.detector_depth", "must be 'site'"]),
