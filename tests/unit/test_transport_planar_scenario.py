@@ -12,6 +12,7 @@ from mcdm.config import config_from_dict, load_config
 from mcdm.errors import ConfigError
 from mcdm.run import run
 from mcdm.scenarios import transport as T
+from mcdm.scenarios import transport_planar as TP
 from mcdm.tally import Tally
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,7 +33,7 @@ def _doc(tmp_path=None, name="p", **transport):
 def test_compile_builds_the_planar_stack():
     job, ctx = T.compile_job(config_from_dict(_doc(importance="none")))
     p = job.planar
-    assert isinstance(p, T.PlanarSetup) and job.method == "discrete" and p.importance is None
+    assert isinstance(p, TP.PlanarSetup) and job.method == "discrete" and p.importance is None
     z = np.asarray(p.layers.z_edges)
     # US Standard Atmosphere 1976 (86 km) on top of the 1.4 km crust, the detector at the bottom
     assert p.atmosphere_km == pytest.approx(86.0, rel=1e-3)
@@ -46,7 +47,7 @@ def test_compile_builds_the_planar_stack():
     assert p.tables is job.slowing.tables
     # 2 % of the rock depth, clipped to [1 m, 10 m]; floor 100 km below the detector
     assert p.detector_thickness_km == pytest.approx(0.01)
-    assert p.floor_depth_km == pytest.approx(z[-1] + 0.005 + T.PLANAR_FLOOR_BELOW_KM)
+    assert p.floor_depth_km == pytest.approx(z[-1] + 0.005 + TP.PLANAR_FLOOR_BELOW_KM)
     # the part from below is scored at the detector's depth inside the spherical Earth
     np.testing.assert_allclose(p.below_detector_km, [0.0, 0.0, ctx["earth"].radius - 1.4])
     assert job.free_mean_speed.shape == (3,) and ctx["depth_km"] == pytest.approx(1.4)
@@ -64,7 +65,7 @@ def test_auto_importance_splits_above_the_detector():
     b = np.asarray(imp.boundaries_km)
     v = np.asarray(imp.values)
     assert np.all(np.diff(b) > 0) and v.size == b.size + 1
-    assert b[-1] == pytest.approx(p.detector_depth_km) and b.size == T.PLANAR_REGIONS
+    assert b[-1] == pytest.approx(p.detector_depth_km) and b.size == TP.PLANAR_REGIONS
     assert np.all(np.diff(v) >= 0) and v[-1] >= 64
     # deterministic in the seed
     again, _ = T.compile_job(config_from_dict(_doc(sigma_p="1e-30 cm2")))
@@ -80,10 +81,10 @@ def test_auto_importance_roulettes_heavy_dark_matter_below_the_detector():
     b = np.asarray(p.importance.boundaries_km)
     v = np.asarray(p.importance.values)
     n_above = int(np.searchsorted(b, p.detector_depth_km, side="right"))
-    assert n_above == T.PLANAR_REGIONS and b.size == n_above + T.PLANAR_ROULETTE_STEPS
+    assert n_above == TP.PLANAR_REGIONS and b.size == n_above + TP.PLANAR_ROULETTE_STEPS
     below = v[n_above:]
     np.testing.assert_allclose(below[1:] / below[:-1], 0.5)
-    step = 1.4 / T.PLANAR_REGIONS
+    step = 1.4 / TP.PLANAR_REGIONS
     np.testing.assert_allclose(np.diff(b[n_above - 1:])[1:], step, rtol=1e-9)
     assert b[-1] < p.floor_depth_km
 
@@ -138,7 +139,7 @@ def test_run_writes_consistent_outputs(tmp_path):
 def test_relative_errors_one_per_bin():
     job, _ = T.compile_job(config_from_dict(_doc(importance="none")))
     total = T.simulate_shard(job, 0) + T.simulate_shard(job, 1)
-    est = T.planar_time_bins(job, total)
+    est = TP.planar_time_bins(job, total)
     rel = T.relative_errors(job, total)
     assert rel.shape == (3,)
     np.testing.assert_allclose(rel, est["density_err"] / est["density"], rtol=1e-12)
