@@ -1,23 +1,14 @@
 """The figure/table scripts reproduce the seed's numbers (run in-process, small)."""
-import importlib.util
-from pathlib import Path
 
 import pytest
 
-SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
-
-
-def _load(name):
-    spec = importlib.util.spec_from_file_location(name, SCRIPTS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from script_loader import load_script
 
 
 @pytest.mark.validation
 def test_table2_matches_the_printed_table():
     """Seed 004 Table 2 as printed (3 significant figures; digest 004 §2.8)."""
-    df = _load("table2_three_layer_earth").table2().set_index("isotope")
+    df = load_script("table2_three_layer_earth").table2().set_index("isotope")
     printed = {  # element densities n_core, n_mantle, n_crust [km^-3], f, mu
         "24Mg": (0.0, 2.49e37, 2.08e36, 0.79, 0.0),
         "25Mg": (0.0, 2.49e37, 2.08e36, 0.10, -0.855),
@@ -35,7 +26,7 @@ def test_table2_matches_the_printed_table():
 
 
 def test_earth_velocity_script_writes_its_outputs(tmp_path):
-    _load("fig_earth_velocity").main(["--out", str(tmp_path)])
+    load_script("fig_earth_velocity").main(["--out", str(tmp_path)])
     text = (tmp_path / "summary.md").read_text()
     assert "221.28" in text and "248.29" in text
     assert (tmp_path / "earth_velocity_2000.png").stat().st_size > 10_000

@@ -1,24 +1,15 @@
 """scripts/lz_recast.py --quick writes its table, summary and figure and records its options."""
-import importlib.util
 import json
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
-
-
-def _load(name):
-    spec = importlib.util.spec_from_file_location(name, SCRIPTS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from script_loader import load_script
 
 
 def test_lz_recast_quick(tmp_path):
-    result = _load("lz_recast").main(["--quick", "--out", str(tmp_path)])
+    result = load_script("lz_recast").main(["--quick", "--out", str(tmp_path)])
     for name in ("table.md", "summary.json", "lz_bound.png"):
         assert (tmp_path / name).stat().st_size > 1000, name
     stored = json.loads((tmp_path / "summary.json").read_text())

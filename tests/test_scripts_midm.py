@@ -1,5 +1,4 @@
 """The seed 004 MIDM scripts (Figs. 5-6, annual scan) and example configs: --quick runs into tmp_path."""
-import importlib.util
 import json
 import tomllib
 from pathlib import Path
@@ -9,19 +8,14 @@ import pytest
 
 from mcdm.config import default_config_text, load_config
 
+from script_loader import load_script
+
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS = ROOT / "scripts"
 
 
-def _load(name):
-    spec = importlib.util.spec_from_file_location(name, SCRIPTS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_width_measures_on_known_curves():
-    fig5 = _load("fig5_daily_modulation")
+    fig5 = load_script("fig5_daily_modulation")
     hours = np.arange(24) + 0.5
     narrow = np.ones(24)
     narrow[11:14] = (6.0, 10.0, 6.0)  # peak at 12.5 h, floor 1
@@ -36,7 +30,7 @@ def test_width_measures_on_known_curves():
 
 
 def test_local_exponents_recover_a_broken_power_law():
-    fig6 = _load("fig6_daily_rate_scan")
+    fig6 = load_script("fig6_daily_rate_scan")
     g = np.geomspace(1e-4, 1.0, 9)
     rate = np.where(g < 1e-2, (g / 1e-2) ** 4, (g / 1e-2) ** 2)  # slope 4 below 1e-2, 2 above
     mid, slope, err = fig6.local_exponents(g, rate, 0.01 * rate)
@@ -67,7 +61,7 @@ def test_examples_are_the_default_with_one_change(name, changed):
 
 
 def test_fig5_quick(tmp_path):
-    result = _load("fig5_daily_modulation").main(["--quick", "--out", str(tmp_path)])
+    result = load_script("fig5_daily_modulation").main(["--quick", "--out", str(tmp_path)])
     for f in ("fig5.png", "fig5a_gran_sasso_15keV.png", "fig5b_supl_15keV.png", "table.md", "summary.json"):
         assert (tmp_path / f).stat().st_size > 1000, f
     stored = json.loads((tmp_path / "summary.json").read_text())
@@ -85,7 +79,7 @@ def test_fig5_quick(tmp_path):
 
 
 def test_fig6_quick(tmp_path):
-    result = _load("fig6_daily_rate_scan").main(["--quick", "--out", str(tmp_path)])
+    result = load_script("fig6_daily_rate_scan").main(["--quick", "--out", str(tmp_path)])
     for f in ("fig6_delta_gran_sasso.png", "fig6_delta_supl.png", "fig6_gM_100keV_gran_sasso.png",
               "fig6_gM_100keV_supl.png", "fig6_exponent.png", "table.md", "summary.json"):
         assert (tmp_path / f).stat().st_size > 1000, f
@@ -101,7 +95,7 @@ def test_fig6_quick(tmp_path):
 
 
 def test_annual_quick(tmp_path):
-    result = _load("annual_scan").main(["--quick", "--out", str(tmp_path)])
+    result = load_script("annual_scan").main(["--quick", "--out", str(tmp_path)])
     for f in ("annual_scan.png", "table.md", "summary.json"):
         assert (tmp_path / f).stat().st_size > 500, f
     months = json.loads((tmp_path / "summary.json").read_text())["months"]

@@ -1,24 +1,15 @@
 """The seed-000 scripts (issue 7): Tables 1-2 in paper mode and the sigma/M(v) plot, run into tmp_path."""
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
 
 from mcdm.errors import ConfigError
 
-SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
-
-
-def _load(name):
-    spec = importlib.util.spec_from_file_location(name, SCRIPTS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from script_loader import load_script
 
 
 def test_tables(tmp_path):
-    _load("seed000_tables").main(["--out", str(tmp_path)])
+    load_script("seed000_tables").main(["--out", str(tmp_path)])
     for sub, name in (("seed000_table1", "table1"), ("seed000_table2", "table2")):
         for ext in ("md", "json"):
             assert (tmp_path / sub / f"{name}.{ext}").stat().st_size > 1000, (sub, ext)
@@ -35,13 +26,13 @@ def test_tables(tmp_path):
 
 
 def test_tables_with_model_passage_time(tmp_path):
-    out = _load("seed000_tables").main(["--out", str(tmp_path), "--passage-time", "model"])
+    out = load_script("seed000_tables").main(["--out", str(tmp_path), "--passage-time", "model"])
     t = out["report"]["suppression"]["passage_time_s"]
     assert t == pytest.approx(out["model"].passage_time(1400.0)) and 0.5 < t / 3.15e7 < 1.0
 
 
 def test_sigma_m(tmp_path):
-    res = _load("seed000_sigma_m").main(["--out", str(tmp_path)])
+    res = load_script("seed000_sigma_m").main(["--out", str(tmp_path)])
     assert (tmp_path / "sigma_m.png").stat().st_size > 20_000
     assert (tmp_path / "table.md").stat().st_size > 500
     data = json.loads((tmp_path / "sigma_m.json").read_text())
@@ -52,7 +43,7 @@ def test_sigma_m(tmp_path):
 
 
 def test_sigma_m_user_velocities(tmp_path):
-    module = _load("seed000_sigma_m")
+    module = load_script("seed000_sigma_m")
     names = ["UM", "Draco", "Carina", "Sextans", "CVnI", "Sculptor", "Fornax", "LeoII", "LeoI"]
     text = ",".join(f"{n}={20 + 3 * k}" for k, n in enumerate(names))
     res = module.main(["--out", str(tmp_path), "--velocities", text])

@@ -1,20 +1,11 @@
 """The transport scripts (issue 6): flux and speed vs depth, daily modulation, blind spot; --quick runs into tmp_path."""
-import importlib.util
 import json
-from pathlib import Path
 
-SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
-
-
-def _load(name):
-    spec = importlib.util.spec_from_file_location(name, SCRIPTS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from script_loader import load_script
 
 
 def test_depth_profile_quick(tmp_path):
-    result = _load("transport_depth_profile").main(["--quick", "--out", str(tmp_path)])
+    result = load_script("transport_depth_profile").main(["--quick", "--out", str(tmp_path)])
     for f in ("depth_profile.png", "depth_profile.json", "table.md"):
         assert (tmp_path / f).stat().st_size > 500, f
     stored = json.loads((tmp_path / "depth_profile.json").read_text())
@@ -29,7 +20,7 @@ def test_depth_profile_quick(tmp_path):
 
 
 def test_daily_modulation_quick(tmp_path):
-    result = _load("transport_daily_modulation").main(["--quick", "--out", str(tmp_path)])
+    result = load_script("transport_daily_modulation").main(["--quick", "--out", str(tmp_path)])
     for f in ("daily_modulation.png", "summary.json", "table.md"):
         assert (tmp_path / f).stat().st_size > 500, f
     for folder in ("transport-gran-sasso", "transport-supl"):
@@ -48,7 +39,7 @@ def test_daily_modulation_quick(tmp_path):
 
 
 def test_blind_spot_quick(tmp_path):
-    assert _load("transport_blind_spot").main(["--quick", "--bins", "2", "--out", str(tmp_path)]) == 0
+    assert load_script("transport_blind_spot").main(["--quick", "--bins", "2", "--out", str(tmp_path)]) == 0
     for f in ("blind_spot.png", "blind_spot.json", "table.md"):
         assert (tmp_path / f).stat().st_size > 300, f
     data = json.loads((tmp_path / "blind_spot.json").read_text())
