@@ -14,6 +14,7 @@ GROUPS = {
     "halo": "benchmarks.halo",
     "halo_flux": "benchmarks.halo_flux",
     "transport": "benchmarks.transport",
+    "pearls": "benchmarks.pearls",
     "midm": "benchmarks.midm",
     "scan": "benchmarks.scan",
     "scaling": "benchmarks.scaling",

@@ -22,6 +22,7 @@ from mcdm.config.schema import (
     HaloSection,
     MidmSection,
     OutputSection,
+    PearlsSection,
     RunSection,
     SiteSection,
     TimeSection,
@@ -50,6 +51,7 @@ class RunConfig:
     midm: MidmSection = field(default_factory=MidmSection)
     detector: DetectorSection = field(default_factory=DetectorSection)
     transport: TransportSection = field(default_factory=TransportSection)
+    pearls: PearlsSection = field(default_factory=PearlsSection)
 
 
 _SECTION_TYPES: dict[str, type] = {
@@ -63,6 +65,7 @@ _SECTION_TYPES: dict[str, type] = {
     "midm": MidmSection,
     "detector": DetectorSection,
     "transport": TransportSection,
+    "pearls": PearlsSection,
 }
 _REQUIRED_SECTIONS = ("run", "site")
 
@@ -98,6 +101,7 @@ def _check_cross_field(cfg: RunConfig) -> None:
             f"run.shards = {cfg.run.shards} exceeds run.samples = {cfg.run.samples}; every shard needs a sample"
         )
     _check_transport(cfg)
+    cfg.pearls.validate()
 
 
 def _check_transport(cfg: RunConfig) -> None:

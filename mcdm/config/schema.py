@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mcdm.config.fields import REQUIRED, spec_field
-from mcdm.constants import C_KM_S
+from mcdm.constants import ALPHA, C_KM_S, GEV_PER_GRAM
 
 __all__ = [
     "RunSection",
@@ -21,13 +21,14 @@ __all__ = [
     "MidmSection",
     "DetectorSection",
     "TransportSection",
+    "PearlsSection",
     "SCENARIOS",
     "site_choices",
     "earth_choices",
 ]
 
 #: scenarios a config may name (the registry of runnable jobs lives in mcdm.run)
-SCENARIOS = ("halo_flux", "midm", "transport")
+SCENARIOS = ("halo_flux", "midm", "transport", "pearls")
 
 
 def site_choices() -> list[str]:
@@ -207,7 +208,8 @@ class TransportSection:
     drag_coefficient: float = spec_field(2.0, "float", gt=0, le=100, doc="drag coefficient c_d (drag only)")
     method: str = spec_field("continuous", "str", choices=("continuous", "discrete"),
                              doc="continuous slowing-down along straight lines (every time bin), or "
-                                 "discrete-scatter Monte Carlo (isodetection rings; spin_independent only)")
+                                 "discrete-scatter Monte Carlo (isodetection rings in the spherical world, or the planar "
+                                 "Monte Carlo under overburden slabs; spin_independent only)")
     v_cut: float = spec_field(1.0, "quantity", physical_type="speed", unit="km/s", ge=1e-3, le=1000,
                               doc="particles slower than this are stopped (thermalised) and not counted")
     atmosphere: bool = spec_field(True, "bool", doc="put the US Standard Atmosphere 1976 on the Earth")
@@ -235,7 +237,8 @@ class TransportSection:
     overburden: str = spec_field("site", "str",
                                  doc="'site' (the detector at the site's depth in the spherical Earth) or a "
                                      "geometry/overburden entry or TOML path: flat slabs above a detector at "
-                                     "the surface point, planar approximation (method = continuous only)")
+                                     "the surface point, planar approximation; with method = discrete the planar "
+                                         "scatter Monte Carlo)")
 
     def detector_depth_km(self) -> float | None:
         """The detector depth override [km], or None for the site's own depth (``"site"``)."""
@@ -258,3 +261,88 @@ class TransportSection:
         if not 0.0 <= km <= 6000.0:
             raise ConfigError(f"{where} = {self.detector_depth!r} is out of range; allowed: 0 to 6000 km")
         return km
+
+
+_KG_GEV = 1.0e3 * GEV_PER_GRAM  # GeV per kg (the internal mass unit is GeV)
+
+
+@dataclass(frozen=True)
+class PearlsSection:
+    """[pearls]: Nielsen & Froggatt's dark-matter pearls in transport mode (seed 000, digest §9.1 4-11).
+
+    Pearls arrive from the halo, are stopped by drag in the air (or the rock), excite long-lived
+    3.5 keV levels while faster than ``v_exc``, sink at the terminal speed to the detector at the
+    site's depth and decay there (:mod:`mcdm.scenarios.pearls`). The halo is [halo] (density,
+    SHM), the site [site], the rock the [earth] model's crust; the daily tallies start at [time]
+    start and last ``years`` ([time] bins and width, [dark_matter] and [detector] are not used).
+    """
+
+    mass: float = spec_field(0.0, "quantity", physical_type="mass", unit="kg", ge=0, le=1e30,
+                             doc="median pearl (bubble) mass M; 0: from radius, or the paper's 3e-15 kg "
+                                 "(Eq. 8) if radius is 0 too")
+    radius: float = spec_field(0.0, "quantity", physical_type="length", unit="nm", ge=0, le=1e-6,
+                               doc="median bubble radius R; 0: from the mass via rho_b (Eq. 74)")
+    mass_spread: float = spec_field(0.0, "float", ge=0, le=5,
+                                    doc="width sigma of ln M [1] of a log-normal mass distribution (of the DM "
+                                        "mass density); 0: one mass, as the paper")
+    rho_b: float = spec_field(5.2e8, "quantity", physical_type="mass density", unit="kg/m3", ge=0, le=1e15,
+                              doc="bubble density rho_B (Eq. 14); 0: 2 m_N p_f^3/(3 pi^2) from p_f (Eq. 13)")
+    p_f: float = spec_field(3.3e-3, "quantity", physical_type="energy", unit="MeV", gt=0, le=1.0,
+                            doc="electron Fermi momentum p_f c in the bubble (Eq. 10); used when rho_b = 0")
+    e_h: float = spec_field(3.5e-6, "quantity", physical_type="energy", unit="keV", gt=0, le=1e-3,
+                            doc="homolumo gap E_H, the energy released by each decay")
+    velocity: str = spec_field("shm", "str", choices=("shm", "mono"),
+                               doc="'shm': [halo] Standard Halo Model with the Earth's annual motion; 'mono': "
+                                   "every pearl at v_start, isotropic, arrival rate modulated by "
+                                   "modulated_fraction (the paper)")
+    v_start: float = spec_field(300.0, "quantity", physical_type="speed", unit="km/s", gt=0, le=2000,
+                                doc="arrival speed of every pearl (velocity = 'mono' only)")
+    modulated_fraction: float = spec_field(0.1, "float", gt=0, le=1,
+                                           doc="f_mod [1]: arrival rate x (1 + f_mod cos 2 pi (t - June 2)/yr) "
+                                               "(velocity = 'mono' only; 30/300 km/s, §4.3.1)")
+    v_exc: float = spec_field(49.0, "quantity", physical_type="speed", unit="km/s", ge=0, le=2000,
+                              doc="excitation threshold: kinetic energy lost above it feeds the 3.5 keV levels")
+    drag_coefficient: float = spec_field(2.0, "float", gt=0, le=100,
+                                         doc="c_d [1] of F = (c_d/2) rho v^2 pi R^2 (Eq. 104); 2 gives the "
+                                             "paper's stopping column M/(pi R^2) (Eq. 110)")
+    stopping: str = spec_field("air", "str", choices=("air", "stone"),
+                               doc="'air': US Standard Atmosphere 1976 on the Earth (the paper's preferred case); "
+                                   "'stone': no atmosphere, pearls stop in the rock")
+    k_solid: float = spec_field(250.0, "float", gt=0, le=1e8,
+                                doc="v_term,LXe / v_term,solid [1] (Eq. 78: 250; 2500 with the 10 % correction)")
+    eta_lxe: float = spec_field(1.0e-4, "float", gt=0, le=1e3,
+                                doc="liquid-xenon viscosity [Pa s] of Stokes' law (Eq. 72; measured ~4e-4 Pa s)")
+    tau_min: float = spec_field(1.0e-9, "quantity", physical_type="time", unit="s", gt=0, le=1e20,
+                                doc="shortest lifetime of the log-uniform spectrum of excited levels")
+    tau_max: float = spec_field(1.0e9, "quantity", physical_type="time", unit="s", gt=0, le=1e20,
+                                doc="longest lifetime of the log-uniform spectrum of excited levels")
+    photon_fraction: float = spec_field(ALPHA, "float", ge=0, le=1,
+                                        doc="share of decays giving a photon (~alpha, §3.1); the rest an Auger "
+                                            "electron [1]")
+    detector: str = spec_field("nai", "str", choices=("nai", "lxe"),
+                               doc="detector target at the site's depth: 'nai' (solid, DAMA/LIBRA) or 'lxe' "
+                                   "(liquid xenon, Xenon1T)")
+    detector_mass: float = spec_field(250.0 * _KG_GEV, "quantity", physical_type="mass", unit="kg", ge=0,
+                                      le=1e33, doc="target mass of the synthetic event catalog (0: no catalog)")
+    resolution: float = spec_field(0.25, "float", ge=0, le=1,
+                                   doc="Gaussian energy resolution sigma_E / E at E_H [1]")
+    window: tuple = spec_field((2.0e-6, 6.0e-6), "vector", physical_type="energy", unit="keV", length=2, ge=0,
+                               le=1e-3, doc="energy window of the rate and the modulation fit (DAMA: 2-6 keV)")
+    years: float = spec_field(3.0, "float", gt=0, le=100,
+                              doc="span of the daily tallies from [time] start [Julian yr of 365.25 d]")
+
+    def validate(self) -> None:
+        """Cross-field checks; raise a ConfigError naming the fields."""
+        from mcdm.errors import ConfigError
+
+        if self.mass > 0 and self.radius > 0:
+            raise ConfigError("give pearls.mass or pearls.radius, not both (the other follows from rho_b)")
+        if not self.tau_min < self.tau_max:
+            raise ConfigError(f"pearls.tau_min = {self.tau_min:g} s must be below pearls.tau_max = "
+                              f"{self.tau_max:g} s")
+        lo, hi = self.window
+        if not lo < hi:
+            raise ConfigError(f"pearls.window = [{lo * 1e6:g}, {hi * 1e6:g}] keV must have low < high")
+        if self.velocity == "mono" and not self.v_start > self.v_exc:
+            raise ConfigError(f"pearls.v_start = {self.v_start:g} km/s must exceed pearls.v_exc = "
+                              f"{self.v_exc:g} km/s, else no pearl is excited")

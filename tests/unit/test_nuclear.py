@@ -164,7 +164,7 @@ def test_response_for_lookup_and_errors():
     o16 = response_for("O16", allow_helm=True)
     assert o16.kind == "helm" and o16.spin == 0.0
     with pytest.raises(DataLibraryError, match="helm_response"):
-        response_for("Xe131", allow_helm=True)
+        response_for("U238", allow_helm=True)  # not in the nuclide table
     with pytest.raises(DataLibraryError, match="known"):
         load_responses("nonexistent")
 
