@@ -1,7 +1,8 @@
 """Small numerically careful scalar helpers shared by the kernels.
 
 All functions are ``@numba.njit(**JIT)`` scalar routines (inlined by LLVM into the calling
-kernel); they work unchanged under ``NUMBA_DISABLE_JIT=1``.
+kernel; :func:`bracket`, which takes an array, is inlined at the numba IR level so that the call
+costs no reference counting); they work unchanged under ``NUMBA_DISABLE_JIT=1``.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import numba
 
 from mcdm.kernels import JIT
 
-__all__ = ["ball_interval", "exp_weight", "inverse_decay_length"]
+__all__ = ["ball_interval", "bracket", "exp_weight", "inverse_decay_length"]
 
 
 @numba.njit(**JIT)
@@ -57,6 +58,25 @@ def ball_interval(oo: float, b: float, h2: float, radius: float, max_length: flo
     if hi > max_length:
         hi = max_length
     return lo, hi
+
+
+@numba.njit(inline="always", **JIT)
+def bracket(grid, x: float) -> int:
+    """Index j with ``grid[j] <= x < grid[j+1]`` in a strictly ascending 1-D grid, clamped to
+    [0, len - 2] (binary search; x below the grid or NaN gives 0, x at or above its end len - 2)."""
+    lo = 0
+    hi = grid.shape[0] - 1
+    if x <= grid[0]:
+        return 0
+    if x >= grid[hi]:
+        return hi - 1
+    while hi - lo > 1:
+        mid = (lo + hi) >> 1
+        if grid[mid] <= x:
+            lo = mid
+        else:
+            hi = mid
+    return lo
 
 
 @numba.njit(**JIT)

@@ -64,9 +64,10 @@ import numba
 import numpy as np
 
 from mcdm.kernels import JIT
-from mcdm.kernels._math import ball_interval
+from mcdm.kernels._math import ball_interval, bracket
+from mcdm.kernels._transport_common import CM2_TO_KM2
 from mcdm.kernels.nuclear import HBARC_GEV_FM, helm_form_factor
-from mcdm.kernels.rays import _nested_chords
+from mcdm.kernels.rays import _ordered_segments, _ray_invariants
 
 __all__ = [
     "CM2_TO_KM2",
@@ -89,8 +90,6 @@ __all__ = [
     "entry_speeds_slabs",
 ]
 
-#: km^2 per cm^2 (exact: 1 km = 1e5 cm); literal so the kernels import no astropy
-CM2_TO_KM2 = 1.0e-10
 KIND_CONSTANT = 1
 KIND_GENERAL = 2
 
@@ -259,20 +258,6 @@ def _bracket(grid, k, x):
 
 
 @numba.njit(**_INLINE)
-def _bracket_1d(grid, x):
-    """j with grid[j] <= x < grid[j+1], clamped to [0, V-2]."""
-    lo = 0
-    hi = grid.shape[0] - 1
-    while hi - lo > 1:
-        mid = (lo + hi) >> 1
-        if grid[mid] <= x:
-            lo = mid
-        else:
-            hi = mid
-    return lo
-
-
-@numba.njit(**_INLINE)
 def range_at(ln_v, kappa, exponent, range_km, k, u):
     """Range function R_g(u) of group k [km] at u = ln v (module docstring).
 
@@ -287,7 +272,7 @@ def range_at(ln_v, kappa, exponent, range_km, k, u):
         return range_km[k, 0] + 2.0 * (u - ln_v[0]) / kappa[k, 0]
     if u >= ln_v[nv - 1]:
         return range_km[k, nv - 1] + 2.0 * (u - ln_v[nv - 1]) / kappa[k, nv - 1]
-    j = _bracket_1d(ln_v, u)
+    j = bracket(ln_v, u)
     return range_km[k, j] + _interval_range(kappa[k, j], exponent[k, j], u - ln_v[j])
 
 
@@ -311,7 +296,7 @@ def _log_kappa_at(ln_v, kappa, exponent, k, u):
         return math.log(kappa[k, 0])
     if u >= ln_v[nv - 1]:
         return math.log(kappa[k, nv - 1])
-    j = _bracket_1d(ln_v, u)
+    j = bracket(ln_v, u)
     return math.log(kappa[k, j]) + exponent[k, j] * (u - ln_v[j])
 
 
@@ -345,7 +330,7 @@ def _walk_1d(grid, j, x):
         else:
             return j
     if (j > 0 and grid[j] > x) or (j < top and grid[j + 1] <= x):
-        return _bracket_1d(grid, x)
+        return bracket(grid, x)
     return j
 
 
@@ -396,29 +381,58 @@ def _solve_interval(ln_v, kappa, exponent, range_km, k, r, j):
 # --------------------------------------------------------------------------- one ray
 
 
+@numba.njit(**JIT)
+def _segment_buffers(m):
+    """Work arrays of one ray through m shells: (lo, hi) ball intervals and the ordered
+    segments (entry, exit [km], shell) of :func:`mcdm.kernels.rays._ordered_segments`."""
+    return (np.empty(m), np.empty(m), np.empty(2 * m), np.empty(2 * m),
+            np.empty(2 * m, dtype=np.int64))
+
+
 @numba.njit(**_INLINE)
-def _fill_segments(oo, b, h2, length, outer_radii, lo, hi, seg_a, seg_e, seg_k):
-    """Ordered segments of one ray into the buffers (entry, exit [km], shell); returns count."""
-    m = outer_radii.shape[0]
-    kmin = _nested_chords(oo, b, h2, outer_radii, length, lo, hi)
-    c = 0
-    for k in range(m - 1, kmin - 1, -1):  # inbound, outermost shell first
-        a = lo[k]
-        e = lo[k - 1] if k > kmin else hi[k]
-        if e > a:
-            seg_a[c] = a
-            seg_e[c] = e
-            seg_k[c] = k
-            c += 1
-    for k in range(kmin + 1, m):  # outbound
-        a = hi[k - 1]
-        e = hi[k]
-        if e > a:
-            seg_a[c] = a
-            seg_e[c] = e
-            seg_k[c] = k
-            c += 1
-    return c
+def _log_speed(v):
+    """u = ln v [ln(km/s)]; -inf for v <= 0."""
+    return math.log(v) if v > 0.0 else -math.inf
+
+
+@numba.njit(**_INLINE)
+def _slow_run(u, eff, g, ln_v, kappa, exponent, range_km, kind, j):
+    """Slow down over an effective path ``eff`` [km] of group ``g`` from u = ln v.
+
+    Returns (u_out, R_g(u) [km] (0 for a constant group), bracket hint of the range tables).
+    """
+    if kind[g] == KIND_CONSTANT:
+        return u - 0.5 * kappa[g, 0] * eff, 0.0, j  # exact: v_out = v_in exp(-kappa L / 2)
+    r_in, j = _range_hint(ln_v, kappa, exponent, range_km, g, u, j)
+    u_out, j = _log_speed_hint(ln_v, kappa, exponent, range_km, g, r_in - eff, j)
+    return u_out, r_in, j
+
+
+@numba.njit(**_INLINE)
+def _path_to_stop(u, r_in, g, ln_v, kappa, exponent, range_km, kind, u_min):
+    """Effective path [km] of group ``g`` over which u falls to ``u_min`` (r_in = R_g(u))."""
+    if kind[g] == KIND_CONSTANT:
+        return 2.0 * (u - u_min) / kappa[g, 0]
+    return r_in - range_at(ln_v, kappa, exponent, range_km, g, u_min)
+
+
+@numba.njit(**_INLINE)
+def _unslow_run(u, eff, g, ln_v, kappa, exponent, range_km, kind, j):
+    """Undo :func:`_slow_run`: (u_in, bracket hint) with u_out = ``u``."""
+    if kind[g] == KIND_CONSTANT:
+        return u + 0.5 * kappa[g, 0] * eff, j
+    r_out, j_out = _range_hint(ln_v, kappa, exponent, range_km, g, u, j)
+    return _log_speed_hint(ln_v, kappa, exponent, range_km, g, r_out + eff, j_out)
+
+
+@numba.njit(**_INLINE)
+def _log_jacobian(u_in, u_out, g, ln_v, kappa, exponent, kind):
+    """ln(du_in/du_out) of a run of group ``g`` (0 for a constant group): R_g(u_in) - R_g(u_out)
+    = L_eff  =>  du_in/du_out = kappa_g(u_in)/kappa_g(u_out)."""
+    if kind[g] == KIND_CONSTANT:
+        return 0.0
+    return (_log_kappa_at(ln_v, kappa, exponent, g, u_in)
+            - _log_kappa_at(ln_v, kappa, exponent, g, u_out))
 
 
 @numba.njit(**_INLINE)
@@ -471,9 +485,9 @@ def _propagate_ray(u0, oo, b, h2, length, outer_radii, ln_v, kappa, exponent, ra
         u_end = u0 - _onion_drop(oo, b, h2, length, outer_radii, half_kappa_step)
         if not u_end < u_min:
             return u_end, length, False
-    n_seg = _fill_segments(oo, b, h2, length, outer_radii, lo, hi, seg_a, seg_e, seg_k)
+    n_seg = _ordered_segments(oo, b, h2, length, outer_radii, lo, hi, seg_a, seg_e, seg_k)
     u = u0
-    j = _bracket_1d(ln_v, u0)
+    j = bracket(ln_v, u0)
     q = 0
     while q < n_seg:
         g = group[seg_k[q]]
@@ -481,21 +495,14 @@ def _propagate_ray(u0, oo, b, h2, length, outer_radii, ln_v, kappa, exponent, ra
             q += 1
             continue
         first = q
-        todo = 0.0  # effective path left to the stop point, if the particle stops here [km]
         eff = 0.0  # effective path in units of the group's reference shell [km]
         while q < n_seg and group[seg_k[q]] == g:
             eff += scale[seg_k[q]] * (seg_e[q] - seg_a[q])
             q += 1
-        if kind[g] == KIND_CONSTANT:
-            u_out = u - 0.5 * kappa[g, 0] * eff  # exact: v_out = v_in exp(-kappa L / 2)
-            if u_out < u_min:
-                todo = 2.0 * (u - u_min) / kappa[g, 0]
-        else:
-            r_in, j = _range_hint(ln_v, kappa, exponent, range_km, g, u, j)
-            u_out, j = _log_speed_hint(ln_v, kappa, exponent, range_km, g, r_in - eff, j)
-            if u_out < u_min:
-                todo = r_in - range_at(ln_v, kappa, exponent, range_km, g, u_min)
+        u_out, r_in, j = _slow_run(u, eff, g, ln_v, kappa, exponent, range_km, kind, j)
         if u_out < u_min:  # stopped within this run: walk its segments to the stop point
+            # effective path left to the stop point [km]
+            todo = _path_to_stop(u, r_in, g, ln_v, kappa, exponent, range_km, kind, u_min)
             for p in range(first, q):
                 sc = scale[seg_k[p]]
                 piece = sc * (seg_e[p] - seg_a[p])
@@ -510,9 +517,9 @@ def _propagate_ray(u0, oo, b, h2, length, outer_radii, ln_v, kappa, exponent, ra
 def _unpropagate_ray(u_end, oo, b, h2, length, outer_radii, ln_v, kappa, exponent, range_km,
                      kind, group, scale, lo, hi, seg_a, seg_e, seg_k):
     """Integrate one ray backward from s = length to s = 0: (u_start, ln(du_start/du_end))."""
-    n_seg = _fill_segments(oo, b, h2, length, outer_radii, lo, hi, seg_a, seg_e, seg_k)
+    n_seg = _ordered_segments(oo, b, h2, length, outer_radii, lo, hi, seg_a, seg_e, seg_k)
     u = u_end
-    j = _bracket_1d(ln_v, u_end)
+    j = bracket(ln_v, u_end)
     logjac = 0.0
     q = n_seg - 1
     while q >= 0:
@@ -524,14 +531,8 @@ def _unpropagate_ray(u_end, oo, b, h2, length, outer_radii, ln_v, kappa, exponen
         while q >= 0 and group[seg_k[q]] == g:
             eff += scale[seg_k[q]] * (seg_e[q] - seg_a[q])
             q -= 1
-        if kind[g] == KIND_CONSTANT:
-            u = u + 0.5 * kappa[g, 0] * eff
-            continue
-        r_out, j_out = _range_hint(ln_v, kappa, exponent, range_km, g, u, j)
-        u_in, j = _log_speed_hint(ln_v, kappa, exponent, range_km, g, r_out + eff, j_out)
-        # R_g(u_in) - R_g(u_out) = L_eff  =>  du_in/du_out = kappa_g(u_in)/kappa_g(u_out)
-        logjac += (_log_kappa_at(ln_v, kappa, exponent, g, u_in)
-                   - _log_kappa_at(ln_v, kappa, exponent, g, u))
+        u_in, j = _unslow_run(u, eff, g, ln_v, kappa, exponent, range_km, kind, j)
+        logjac += _log_jacobian(u_in, u, g, ln_v, kappa, exponent, kind)
         u = u_in
     return u, logjac
 
@@ -587,37 +588,18 @@ def propagate(v0, origins, directions, max_length, outer_radii, ln_v, kappa, exp
     distance : ndarray (n,) -- ray parameter where the particle stopped, else ``max_length`` [km]
     """
     n = v0.shape[0]
-    m = outer_radii.shape[0]
-    lo = np.empty(m)
-    hi = np.empty(m)
-    seg_a = np.empty(2 * m)
-    seg_e = np.empty(2 * m)
-    seg_k = np.empty(2 * m, dtype=np.int64)
+    lo, hi, seg_a, seg_e, seg_k = _segment_buffers(outer_radii.shape[0])
     steps = _half_kappa_steps(kappa, kind, group, scale)
     speed = np.empty(n)
     distance = np.empty(n)
-    u_min = math.log(v_min) if v_min > 0.0 else -math.inf
+    u_min = _log_speed(v_min)
     for i in range(n):
-        ox = origins[i, 0]
-        oy = origins[i, 1]
-        oz = origins[i, 2]
-        dx = directions[i, 0]
-        dy = directions[i, 1]
-        dz = directions[i, 2]
-        oo = ox * ox + oy * oy + oz * oz
-        b = ox * dx + oy * dy + oz * dz
-        px = ox - b * dx
-        py = oy - b * dy
-        pz = oz - b * dz
-        h2 = px * px + py * py + pz * pz
-        u0 = math.log(v0[i]) if v0[i] > 0.0 else -math.inf
+        oo, b, h2 = _ray_invariants(origins, directions, i)
+        u0 = _log_speed(v0[i])
         u, s, stopped = _propagate_ray(u0, oo, b, h2, max_length[i], outer_radii, ln_v, kappa,
                                        exponent, range_km, kind, group, scale, u_min, lo, hi,
                                        seg_a, seg_e, seg_k, steps)
-        if stopped:
-            speed[i] = 0.0
-        else:
-            speed[i] = v0[i] if u == u0 else math.exp(u)  # no matter on the way: exactly v0
+        speed[i] = 0.0 if stopped else _speed_at(v0[i], u0, u)
         distance[i] = s
     return speed, distance
 
@@ -630,6 +612,7 @@ def arrival_speeds(v_entry, detector, directions, outer_radii, ln_v, kappa, expo
     Each particle moves on the straight line through ``detector`` with unit direction of motion
     ``directions[i]``; it enters the outermost sphere at ``detector - T d`` with speed
     ``v_entry[i]`` and is slowed continuously until it reaches the detector (s = T).
+    (:func:`arrival_speeds_slabs` with no slab.)
 
     Parameters
     ----------
@@ -645,39 +628,15 @@ def arrival_speeds(v_entry, detector, directions, outer_radii, ln_v, kappa, expo
     distance : ndarray (n,) -- path from the entry point to the stop (or to the detector) [km]
     path_length : ndarray (n,) -- path T from the entry point to the detector [km]
     """
-    n = v_entry.shape[0]
-    m = outer_radii.shape[0]
-    lo = np.empty(m)
-    hi = np.empty(m)
-    seg_a = np.empty(2 * m)
-    seg_e = np.empty(2 * m)
-    seg_k = np.empty(2 * m, dtype=np.int64)
-    speed = np.empty(n)
-    distance = np.empty(n)
-    path_length = np.empty(n)
-    u_min = math.log(v_min) if v_min > 0.0 else -math.inf
-    steps = _half_kappa_steps(kappa, kind, group, scale)
-    big_r = outer_radii[m - 1]
-    for i in range(n):
-        oo, b, h2, t = _entry_ray(detector, directions[i, 0], directions[i, 1],
-                                  directions[i, 2], big_r)
-        u0 = math.log(v_entry[i]) if v_entry[i] > 0.0 else -math.inf
-        u, s, stopped = _propagate_ray(u0, oo, b, h2, t, outer_radii, ln_v, kappa, exponent,
-                                       range_km, kind, group, scale, u_min, lo, hi, seg_a, seg_e,
-                                       seg_k, steps)
-        if stopped:
-            speed[i] = 0.0
-        else:
-            speed[i] = v_entry[i] if u == u0 else math.exp(u)
-        distance[i] = s
-        path_length[i] = t
-    return speed, distance, path_length
+    return arrival_speeds_slabs(v_entry, detector, directions, outer_radii, ln_v, kappa,
+                                exponent, range_km, kind, group, scale, *_no_slabs(ln_v), v_min)
 
 
 @numba.njit(**JIT)
 def entry_speeds(v_detector, detector, directions, outer_radii, ln_v, kappa, exponent, range_km,
                  kind, group, scale):
-    """Inverse of :func:`arrival_speeds`: the entry speed that gives a detector speed.
+    """Inverse of :func:`arrival_speeds`: the entry speed that gives a detector speed
+    (:func:`entry_speeds_slabs` with no slab).
 
     Parameters
     ----------
@@ -691,30 +650,8 @@ def entry_speeds(v_detector, detector, directions, outer_radii, ln_v, kappa, exp
     jacobian : ndarray (n,) -- d v_entry / d v_detector along the fixed line [1]
         (the change of variables f_det(v) = f_entry(v_entry(v)) x jacobian)
     """
-    n = v_detector.shape[0]
-    m = outer_radii.shape[0]
-    lo = np.empty(m)
-    hi = np.empty(m)
-    seg_a = np.empty(2 * m)
-    seg_e = np.empty(2 * m)
-    seg_k = np.empty(2 * m, dtype=np.int64)
-    speed = np.empty(n)
-    jacobian = np.empty(n)
-    big_r = outer_radii[m - 1]
-    for i in range(n):
-        oo, b, h2, t = _entry_ray(detector, directions[i, 0], directions[i, 1],
-                                  directions[i, 2], big_r)
-        if not v_detector[i] > 0.0:
-            speed[i] = math.nan
-            jacobian[i] = math.nan
-            continue
-        u_end = math.log(v_detector[i])
-        u, logjac = _unpropagate_ray(u_end, oo, b, h2, t, outer_radii, ln_v, kappa, exponent,
-                                     range_km, kind, group, scale, lo, hi, seg_a, seg_e, seg_k)
-        speed[i] = v_detector[i] if u == u_end else math.exp(u)
-        # dv_in/dv_out = (v_in/v_out) du_in/du_out
-        jacobian[i] = math.exp(u - u_end + logjac)
-    return speed, jacobian
+    return entry_speeds_slabs(v_detector, detector, directions, outer_radii, ln_v, kappa,
+                              exponent, range_km, kind, group, scale, *_no_slabs(ln_v))
 
 
 @numba.njit(**JIT)
@@ -795,6 +732,21 @@ def _exp_or_inf(x):
 
 
 @numba.njit(**_INLINE)
+def _speed_at(v_ref, u_ref, u):
+    """Speed e^u [km/s]; exactly ``v_ref`` when u = u_ref = ln v_ref (no matter on the way)."""
+    return v_ref if u == u_ref else _exp_or_inf(u)
+
+
+@numba.njit(**JIT)
+def _no_slabs(ln_v):
+    """An empty slab stack for the ``*_slabs`` kernels: (thickness, kappa, exponent, range_km,
+    kind, group, scale) with no rows, on the table speeds ``ln_v``."""
+    nv = ln_v.shape[0]
+    return (np.empty(0), np.empty((0, nv)), np.empty((0, nv - 1)), np.empty((0, nv)),
+            np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), np.empty(0))
+
+
+@numba.njit(**_INLINE)
 def _slabs_forward(u, inv_cos, thickness, ln_v, kappa, exponent, range_km, kind, group, scale,
                    u_min, j):
     """Slow through the slabs top to bottom along a line with 1/cos z = ``inv_cos``.
@@ -810,17 +762,9 @@ def _slabs_forward(u, inv_cos, thickness, ln_v, kappa, exponent, range_km, kind,
             continue
         sc = scale[i]
         eff = sc * length  # effective length in units of the group's reference slab
-        todo = 0.0
-        if kind[g] == KIND_CONSTANT:
-            u_out = u - 0.5 * kappa[g, 0] * eff  # exact: v_out = v_in exp(-kappa L / 2)
-            if u_out < u_min:
-                todo = 2.0 * (u - u_min) / kappa[g, 0]
-        else:
-            r_in, j = _range_hint(ln_v, kappa, exponent, range_km, g, u, j)
-            u_out, j = _log_speed_hint(ln_v, kappa, exponent, range_km, g, r_in - eff, j)
-            if u_out < u_min:
-                todo = r_in - range_at(ln_v, kappa, exponent, range_km, g, u_min)
+        u_out, r_in, j = _slow_run(u, eff, g, ln_v, kappa, exponent, range_km, kind, j)
         if u_out < u_min:
+            todo = _path_to_stop(u, r_in, g, ln_v, kappa, exponent, range_km, kind, u_min)
             piece = todo / sc
             if piece > length:
                 piece = length
@@ -840,14 +784,8 @@ def _slabs_backward(u, inv_cos, thickness, ln_v, kappa, exponent, range_km, kind
         if g < 0:
             continue
         eff = scale[i] * thickness[i] * inv_cos
-        if kind[g] == KIND_CONSTANT:
-            u = u + 0.5 * kappa[g, 0] * eff
-            continue
-        r_out, j_out = _range_hint(ln_v, kappa, exponent, range_km, g, u, j)
-        u_in, j = _log_speed_hint(ln_v, kappa, exponent, range_km, g, r_out + eff, j_out)
-        # R_g(u_in) - R_g(u_out) = L_eff  =>  du_in/du_out = kappa_g(u_in)/kappa_g(u_out)
-        logjac += (_log_kappa_at(ln_v, kappa, exponent, g, u_in)
-                   - _log_kappa_at(ln_v, kappa, exponent, g, u))
+        u_in, j = _unslow_run(u, eff, g, ln_v, kappa, exponent, range_km, kind, j)
+        logjac += _log_jacobian(u_in, u, g, ln_v, kappa, exponent, kind)
         u = u_in
     return u, logjac, j
 
@@ -876,11 +814,11 @@ def slab_speeds(v_top, cos_zenith, thickness, ln_v, kappa, exponent, range_km, k
     n = v_top.shape[0]
     speed = np.empty(n)
     distance = np.empty(n)
-    u_min = math.log(v_min) if v_min > 0.0 else -math.inf
+    u_min = _log_speed(v_min)
     j = 0
     for i in range(n):
         c = cos_zenith[i]
-        u0 = math.log(v_top[i]) if v_top[i] > 0.0 else -math.inf
+        u0 = _log_speed(v_top[i])
         if not c > 0.0:
             speed[i] = v_top[i] if u0 >= u_min else 0.0
             distance[i] = 0.0
@@ -891,10 +829,7 @@ def slab_speeds(v_top, cos_zenith, thickness, ln_v, kappa, exponent, range_km, k
             continue
         u, s, stopped, j = _slabs_forward(u0, 1.0 / c, thickness, ln_v, kappa, exponent,
                                           range_km, kind, group, scale, u_min, j)
-        if stopped:
-            speed[i] = 0.0
-        else:
-            speed[i] = v_top[i] if u == u0 else math.exp(u)
+        speed[i] = 0.0 if stopped else _speed_at(v_top[i], u0, u)
         distance[i] = s
     return speed, distance
 
@@ -933,19 +868,22 @@ def slab_top_speeds(v_bottom, cos_zenith, thickness, ln_v, kappa, exponent, rang
         u_end = math.log(v_bottom[i])
         u, logjac, j = _slabs_backward(u_end, 1.0 / c, thickness, ln_v, kappa, exponent,
                                        range_km, kind, group, scale, j)
-        speed[i] = v_bottom[i] if u == u_end else _exp_or_inf(u)
+        speed[i] = _speed_at(v_bottom[i], u_end, u)
         jacobian[i] = _exp_or_inf(u - u_end + logjac)
     return speed, jacobian
 
 
 @numba.njit(**_INLINE)
-def _zenith_cosine(detector, dx, dy, dz):
-    """cos z = -d . up of the direction a particle moving along d comes from [1]."""
-    px = detector[0]
-    py = detector[1]
-    pz = detector[2]
-    norm = math.sqrt(px * px + py * py + pz * pz)
-    return -(px * dx + py * dy + pz * dz) / norm
+def _zenith_cosine(detector, norm, dx, dy, dz):
+    """cos z = -d . up of the direction a particle moving along d comes from [1]
+    (``norm`` = |detector| [km])."""
+    return -(detector[0] * dx + detector[1] * dy + detector[2] * dz) / norm
+
+
+@numba.njit(**JIT)
+def _norm3(x):
+    """|x| of a 3-vector."""
+    return math.sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2])
 
 
 @numba.njit(**JIT)
@@ -978,17 +916,14 @@ def arrival_speeds_slabs(v_entry, detector, directions, outer_radii, ln_v, kappa
     """
     n = v_entry.shape[0]
     m = outer_radii.shape[0]
-    lo = np.empty(m)
-    hi = np.empty(m)
-    seg_a = np.empty(2 * m)
-    seg_e = np.empty(2 * m)
-    seg_k = np.empty(2 * m, dtype=np.int64)
+    lo, hi, seg_a, seg_e, seg_k = _segment_buffers(m)
     speed = np.empty(n)
     distance = np.empty(n)
     path_length = np.empty(n)
-    u_min = math.log(v_min) if v_min > 0.0 else -math.inf
+    u_min = _log_speed(v_min)
     steps = _half_kappa_steps(kappa, kind, group, scale)
     big_r = outer_radii[m - 1]
+    det_norm = _norm3(detector)
     total = 0.0
     for i in range(slab_thickness.shape[0]):
         total += slab_thickness[i]
@@ -998,8 +933,8 @@ def arrival_speeds_slabs(v_entry, detector, directions, outer_radii, ln_v, kappa
         dy = directions[i, 1]
         dz = directions[i, 2]
         oo, b, h2, t = _entry_ray(detector, dx, dy, dz, big_r)
-        c = _zenith_cosine(detector, dx, dy, dz)
-        u0 = math.log(v_entry[i]) if v_entry[i] > 0.0 else -math.inf
+        c = _zenith_cosine(detector, det_norm, dx, dy, dz)
+        u0 = _log_speed(v_entry[i])
         u, s, stopped = _propagate_ray(u0, oo, b, h2, t, outer_radii, ln_v, kappa, exponent,
                                        range_km, kind, group, scale, u_min, lo, hi, seg_a, seg_e,
                                        seg_k, steps)
@@ -1013,10 +948,7 @@ def arrival_speeds_slabs(v_entry, detector, directions, outer_radii, ln_v, kappa
                                                        slab_kind, slab_group, slab_scale, u_min,
                                                        j)
                 s = t + s_slab
-        if stopped:
-            speed[i] = 0.0
-        else:
-            speed[i] = v_entry[i] if u == u0 else math.exp(u)
+        speed[i] = 0.0 if stopped else _speed_at(v_entry[i], u0, u)
         distance[i] = s
     return speed, distance, path_length
 
@@ -1042,14 +974,12 @@ def entry_speeds_slabs(v_detector, detector, directions, outer_radii, ln_v, kapp
     """
     n = v_detector.shape[0]
     m = outer_radii.shape[0]
-    lo = np.empty(m)
-    hi = np.empty(m)
-    seg_a = np.empty(2 * m)
-    seg_e = np.empty(2 * m)
-    seg_k = np.empty(2 * m, dtype=np.int64)
+    lo, hi, seg_a, seg_e, seg_k = _segment_buffers(m)
     speed = np.empty(n)
     jacobian = np.empty(n)
     big_r = outer_radii[m - 1]
+    det_norm = _norm3(detector)
+    slabs = slab_thickness.shape[0] > 0  # else no line crosses a slab (entry_speeds)
     j = 0
     for i in range(n):
         if not v_detector[i] > 0.0:
@@ -1060,7 +990,7 @@ def entry_speeds_slabs(v_detector, detector, directions, outer_radii, ln_v, kapp
         dy = directions[i, 1]
         dz = directions[i, 2]
         oo, b, h2, t = _entry_ray(detector, dx, dy, dz, big_r)
-        c = _zenith_cosine(detector, dx, dy, dz)
+        c = _zenith_cosine(detector, det_norm, dx, dy, dz) if slabs else 0.0
         u_end = math.log(v_detector[i])
         u = u_end
         logjac = 0.0
@@ -1070,7 +1000,7 @@ def entry_speeds_slabs(v_detector, detector, directions, outer_radii, ln_v, kapp
                                            slab_scale, j)
         u2, logjac2 = _unpropagate_ray(u, oo, b, h2, t, outer_radii, ln_v, kappa, exponent,
                                        range_km, kind, group, scale, lo, hi, seg_a, seg_e, seg_k)
-        speed[i] = v_detector[i] if u2 == u_end else _exp_or_inf(u2)
+        speed[i] = _speed_at(v_detector[i], u_end, u2)
         # dv_in/dv_out = (v_in/v_out) du_in/du_out
         jacobian[i] = _exp_or_inf(u2 - u_end + logjac + logjac2)
     return speed, jacobian

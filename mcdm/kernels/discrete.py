@@ -54,7 +54,20 @@ import numba
 import numpy as np
 
 from mcdm.kernels import JIT
-from mcdm.kernels.nuclear import helm_form_factor
+from mcdm.kernels._transport_common import (
+    C_KM_S,
+    CM2_TO_KM2,
+    add_local,
+    collide,
+    cross_sections_at,
+    elastic_scatter,
+    flight_start,
+    flush_local,
+    grow,
+    importance_step,
+    local_tally,
+    macroscopic,
+)
 
 __all__ = [
     "C_KM_S",
@@ -87,11 +100,6 @@ __all__ = [
     "V_KILLED",
     "V_TRUNCATED",
 ]
-
-#: speed of light [km/s] (exact)
-C_KM_S = 299792.458
-#: km^2 per cm^2
-CM2_TO_KM2 = 1.0e-10
 
 # columns of the per-primary score array
 S_DENSITY = 0  # sum w s / v in the detector shells [s]
@@ -130,61 +138,6 @@ R_VZ = 10
 R_SPEED = 11  # [km/s]
 R_WEIGHT = 12  # weight after the event [1]
 N_VERTEX_COLS = 13
-
-@numba.njit(**JIT)
-def _bracket(grid, x: float) -> int:
-    """Index j with grid[j] <= x < grid[j+1], clamped to [0, len - 2] (binary search)."""
-    lo = 0
-    hi = grid.shape[0] - 1
-    if x <= grid[0]:
-        return 0
-    if x >= grid[hi]:
-        return hi - 1
-    while hi - lo > 1:
-        mid = (lo + hi) >> 1
-        if grid[mid] <= x:
-            lo = mid
-        else:
-            hi = mid
-    return lo
-
-
-@numba.njit(**JIT)
-def cross_sections_at(speed: float, log_v_grid, sigma, log_sigma, out) -> None:
-    """Fill ``out[i]`` with sigma_i(speed) [cm^2], log-log interpolated; edge values outside.
-
-    Parameters
-    ----------
-    speed : float -- lab speed [km/s], > 0
-    log_v_grid : (V,) float64 -- ln of the ascending speed grid [ln(km/s)]
-    sigma : (E, V) float64 -- cross sections [cm^2]
-    log_sigma : (E, V) float64 -- ln sigma (-inf where sigma = 0); a pair of nodes with a zero
-        is interpolated linearly in sigma instead
-    out : (E,) float64 -- output [cm^2]
-    """
-    lv = math.log(speed)
-    j = _bracket(log_v_grid, lv)
-    t = (lv - log_v_grid[j]) / (log_v_grid[j + 1] - log_v_grid[j])
-    if t < 0.0:
-        t = 0.0
-    elif t > 1.0:
-        t = 1.0
-    for i in range(sigma.shape[0]):
-        a = log_sigma[i, j]
-        b = log_sigma[i, j + 1]
-        if a > -math.inf and b > -math.inf:
-            out[i] = math.exp(a + t * (b - a))
-        else:
-            out[i] = sigma[i, j] + t * (sigma[i, j + 1] - sigma[i, j])
-
-
-@numba.njit(**JIT)
-def _macroscopic(number_density, k: int, sig) -> float:
-    """Sigma_k = sum_i n_ki sigma_i [km^-1]."""
-    acc = 0.0
-    for i in range(sig.shape[0]):
-        acc += number_density[k, i] * sig[i]
-    return acc * CM2_TO_KM2
 
 
 @numba.njit(**JIT)
@@ -226,80 +179,6 @@ def distance_to_boundary(x0: float, x1: float, x2: float, d0: float, d1: float, 
 
 
 @numba.njit(**JIT)
-def elastic_scatter(v0: float, v1: float, v2: float, speed: float, m_dm: float, m_t: float,
-                    c_fm: float, a_fm: float, s_fm: float, rng):
-    """New lab velocity [km/s] after elastic scattering off a nucleus at rest.
-
-    The centre-of-mass polar angle is drawn from dsigma/dcos ~ |F_Helm(q)|^2 (isotropic x form
-    factor) by rejection with q = 2 mu v sin(theta/2); the azimuth is uniform. Lab velocity
-    v' = m_dm/(m_dm + m_t) v + m_t/(m_dm + m_t) |v| n' (CM velocity plus the rotated CM velocity
-    of the DM). Helm parameters with r_n^2 <= 0 mean no form factor.
-
-    Parameters
-    ----------
-    v0, v1, v2 : float -- lab velocity before [km/s]; ``speed`` its norm [km/s]
-    m_dm, m_t : float -- DM and nucleus masses [GeV]
-    c_fm, a_fm, s_fm : float -- Helm parameters [fm]
-    rng : numpy.random.Generator
-
-    Returns
-    -------
-    (v0', v1', v2', cos_theta_cm)
-    """
-    inv_m = 1.0 / (m_dm + m_t)
-    p = m_dm * m_t * inv_m * speed / C_KM_S  # CM momentum mu v [GeV]
-    rn2 = c_fm * c_fm + (7.0 / 3.0) * math.pi * math.pi * a_fm * a_fm - 5.0 * s_fm * s_fm
-    while True:
-        cth = 2.0 * rng.random() - 1.0
-        if not rn2 > 0.0:
-            break
-        q = p * math.sqrt(2.0 * (1.0 - cth))  # q = 2 p sin(theta/2)
-        ff = helm_form_factor(q, 0.0, c_fm, a_fm, s_fm)
-        if rng.random() < ff * ff:
-            break
-    phi = 2.0 * math.pi * rng.random()
-    sth = math.sqrt(max(0.0, 1.0 - cth * cth))
-    inv_s = 1.0 / speed
-    u0 = v0 * inv_s
-    u1 = v1 * inv_s
-    u2 = v2 * inv_s
-    # orthonormal e, f perpendicular to u
-    if abs(u0) < 0.9:
-        a0, a1, a2 = 1.0, 0.0, 0.0
-    else:
-        a0, a1, a2 = 0.0, 1.0, 0.0
-    au = a0 * u0 + a1 * u1 + a2 * u2
-    e0 = a0 - au * u0
-    e1 = a1 - au * u1
-    e2 = a2 - au * u2
-    ne = 1.0 / math.sqrt(e0 * e0 + e1 * e1 + e2 * e2)
-    e0 *= ne
-    e1 *= ne
-    e2 *= ne
-    f0 = u1 * e2 - u2 * e1
-    f1 = u2 * e0 - u0 * e2
-    f2 = u0 * e1 - u1 * e0
-    cp = math.cos(phi) * sth
-    sp = math.sin(phi) * sth
-    n0 = cth * u0 + cp * e0 + sp * f0
-    n1 = cth * u1 + cp * e1 + sp * f1
-    n2 = cth * u2 + cp * e2 + sp * f2
-    # non-relativistic elastic two-body kinematics: v' = V_cm + |u| n', V_cm = m_chi v/(m_chi + m_N)
-    u_cm = m_t * inv_m * speed  # DM speed in the CM frame, |u| = m_N v/(m_chi + m_N)
-    g = m_dm * inv_m  # CM velocity / lab velocity
-    return g * v0 + u_cm * n0, g * v1 + u_cm * n1, g * v2 + u_cm * n2, cth
-
-
-@numba.njit(**JIT)
-def _grow(arr):
-    """The 2-D particle-bank array ``arr`` with twice the rows (the first half copied)."""
-    cap = arr.shape[0]
-    out = np.empty((2 * cap, arr.shape[1]), dtype=arr.dtype)
-    out[:cap] = arr
-    return out
-
-
-@numba.njit(**JIT)
 def _start_shell(r: float, outer_radii) -> int:
     """Shell holding radius r (the outer surface belongs to the outermost shell)."""
     m = outer_radii.shape[0]
@@ -307,28 +186,6 @@ def _start_shell(r: float, outer_radii) -> int:
         if r < outer_radii[k]:
             return k
     return m - 1
-
-
-@numba.njit(**JIT)
-def _add_local(local, flag, touched, n_touched: int, idx: int, value: float) -> int:
-    """``local[idx] += value``, remembering ``idx`` in ``touched``; returns the new count."""
-    if flag[idx] == 0:
-        flag[idx] = 1
-        touched[n_touched] = idx
-        n_touched += 1
-    local[idx] += value
-    return n_touched
-
-
-@numba.njit(**JIT)
-def _flush_local(local, flag, touched, n_touched: int, total, total2) -> None:
-    """Add one primary's ``local`` scores and their squares to the totals; reset ``local``."""
-    for j in range(n_touched):
-        b = touched[j]
-        total[b] += local[b]
-        total2[b] += local[b] * local[b]
-        local[b] = 0.0
-        flag[b] = 0
 
 
 @numba.njit(**JIT)
@@ -483,24 +340,16 @@ def transport_discrete_rings(positions, velocities, weights, outer_radii, number
     scores = np.zeros((n, N_SCORES))
     hist_sum = np.zeros(n_bins)
     hist_sum2 = np.zeros(n_bins)
-    h_local = np.zeros(n_bins)
-    h_touched = np.zeros(n_bins, dtype=np.int64)
-    h_flag = np.zeros(n_bins, dtype=np.int64)
+    h_local, h_flag, h_touched = local_tally(n_bins)
     shell_sum = np.zeros(m)
     shell_sum2 = np.zeros(m)
-    k_local = np.zeros(m)
-    k_touched = np.zeros(m, dtype=np.int64)
-    k_flag = np.zeros(m, dtype=np.int64)
+    k_local, k_flag, k_touched = local_tally(m)
     ring_sum = np.zeros(2 * n_rings)
     ring_sum2 = np.zeros(2 * n_rings)
-    g_local = np.zeros(2 * n_rings)
-    g_touched = np.zeros(2 * n_rings, dtype=np.int64)
-    g_flag = np.zeros(2 * n_rings, dtype=np.int64)
+    g_local, g_flag, g_touched = local_tally(2 * n_rings)
     ring_hist = np.zeros(n_rings * n_bins)
     ring_hist2 = np.zeros(n_rings * n_bins)
-    rh_local = np.zeros(n_rings * n_bins)
-    rh_touched = np.zeros(n_rings * n_bins, dtype=np.int64)
-    rh_flag = np.zeros(n_rings * n_bins, dtype=np.int64)
+    rh_local, rh_flag, rh_touched = local_tally(n_rings * n_bins)
     cuts = np.empty(2 * n_rings)
     rec = np.empty((1024 if record else 0, N_VERTEX_COLS))
     n_rec = 0
@@ -559,25 +408,21 @@ def transport_discrete_rings(positions, velocities, weights, outer_radii, number
                     rec, n_rec = _record(rec, n_rec, ip, track, parent, step, V_STOP, x0, x1, x2,
                                          speed * d0, speed * d1, speed * d2, speed, w)
                 continue
-            cross_sections_at(speed, log_v_grid, sigma, log_sigma, sig)
-            big_sigma = _macroscopic(number_density, k, sig)
-            tau = rng.standard_exponential()
-            ib = -1
-            if speed_edges[0] <= speed < speed_edges[n_bins]:
-                ib = _bracket(speed_edges, speed)
+            big_sigma, ib, tau = flight_start(speed, k, number_density, log_v_grid, sigma,
+                                              log_sigma, sig, speed_edges, rng)
             while True:
                 s_b, k_next = distance_to_boundary(x0, x1, x2, d0, d1, d2, k, outer_radii)
-                collide = big_sigma * s_b > tau
-                s = tau / big_sigma if collide else s_b
+                hit = big_sigma * s_b > tau
+                s = tau / big_sigma if hit else s_b
                 # ---- score the straight piece (track length)
                 dwell = w * s / speed
                 if dwell > 0.0:
-                    nk = _add_local(k_local, k_flag, k_touched, nk, k, dwell)
+                    nk = add_local(k_local, k_flag, k_touched, nk, k, dwell)
                     if detector[k] != 0:
                         scores[ip, S_DENSITY] += dwell
                         scores[ip, S_FLUX] += w * s
                         if ib >= 0:
-                            nh = _add_local(h_local, h_flag, h_touched, nh, ib, dwell)
+                            nh = add_local(h_local, h_flag, h_touched, nh, ib, dwell)
                         # isodetection rings: cut the piece at the ring edges it crosses
                         n_cut = 0 if n_rings == 1 else ring_cuts(x0, x1, x2, d0, d1, d2, s,
                                                                  n_rings, cuts)
@@ -594,34 +439,24 @@ def transport_discrete_rings(positions, velocities, weights, outer_radii, number
                                     p2 = x2 + tm * d2
                                     pr = math.sqrt(p0 * p0 + p1 * p1 + p2 * p2)
                                     jr = ring_index(p2 / pr if pr > 0.0 else 1.0, n_rings)
-                                ng = _add_local(g_local, g_flag, g_touched, ng, 2 * jr,
-                                                w * ds / speed)
-                                ng = _add_local(g_local, g_flag, g_touched, ng, 2 * jr + 1,
-                                                w * ds)
+                                ng = add_local(g_local, g_flag, g_touched, ng, 2 * jr,
+                                               w * ds / speed)
+                                ng = add_local(g_local, g_flag, g_touched, ng, 2 * jr + 1,
+                                               w * ds)
                                 if ib >= 0:
-                                    nrh = _add_local(rh_local, rh_flag, rh_touched, nrh,
-                                                     jr * n_bins + ib, w * ds / speed)
+                                    nrh = add_local(rh_local, rh_flag, rh_touched, nrh,
+                                                    jr * n_bins + ib, w * ds / speed)
                             t_prev = t_next
                 x0 += s * d0
                 x1 += s * d1
                 x2 += s * d2
-                if collide:
-                    # ---- interaction: target nuclide with probability n_ki sigma_i / Sigma_k
-                    u = rng.random() * big_sigma / CM2_TO_KM2
-                    acc = 0.0
-                    it = n_nuc - 1
-                    for i in range(n_nuc):
-                        acc += number_density[k, i] * sig[i]
-                        if u < acc:
-                            it = i
-                            break
-                    v0, v1, v2, _ = elastic_scatter(speed * d0, speed * d1, speed * d2, speed,
-                                                    dm_mass, target_mass[it], helm[it, 1],
-                                                    helm[it, 2], helm[it, 3], rng)
+                if hit:
+                    # ---- interaction
+                    v0, v1, v2, speed = collide(speed, d0, d1, d2, k, number_density, sig,
+                                                big_sigma, dm_mass, target_mass, helm, rng)
                     nscat += 1
                     scores[ip, S_SCATTERS] += w
                     scores[ip, S_SCATTER_EVENTS] += 1.0
-                    speed = math.sqrt(v0 * v0 + v1 * v1 + v2 * v2)
                     if record:
                         rec, n_rec = _record(rec, n_rec, ip, track, parent, step, V_SCATTER, x0,
                                              x1, x2, v0, v1, v2, speed, w)
@@ -642,12 +477,8 @@ def transport_discrete_rings(positions, velocities, weights, outer_radii, number
                     d0 = v0 * inv
                     d1 = v1 * inv
                     d2 = v2 * inv
-                    cross_sections_at(speed, log_v_grid, sigma, log_sigma, sig)
-                    big_sigma = _macroscopic(number_density, k, sig)
-                    ib = -1
-                    if speed_edges[0] <= speed < speed_edges[n_bins]:
-                        ib = _bracket(speed_edges, speed)
-                    tau = rng.standard_exponential()
+                    big_sigma, ib, tau = flight_start(speed, k, number_density, log_v_grid,
+                                                      sigma, log_sigma, sig, speed_edges, rng)
                     continue
                 # ---- boundary reached with optical depth to spare: carry it over
                 tau -= big_sigma * s_b
@@ -674,56 +505,41 @@ def transport_discrete_rings(positions, velocities, weights, outer_radii, number
                     step += 1
                 ratio = importance[k_next] / importance[k]
                 k = k_next
-                big_sigma = _macroscopic(number_density, k, sig)
-                if ratio > 1.0 and n_created < max_tracks:
-                    # splitting: floor(ratio) or floor(ratio) + 1 copies of weight w / ratio
-                    n_copies = int(math.floor(ratio))
-                    if rng.random() < ratio - n_copies:
-                        n_copies += 1
-                    w = w / ratio
-                    if record:
-                        rec, n_rec = _record(rec, n_rec, ip, track, parent, step, V_SPLIT, x0,
-                                             x1, x2, speed * d0, speed * d1, speed * d2, speed, w)
-                        step += 1
-                    for _ in range(n_copies - 1):
-                        if top == bank_xd.shape[0]:
-                            bank_xd = _grow(bank_xd)
-                            bank_vw = _grow(bank_vw)
-                            bank_i = _grow(bank_i)
-                        bank_xd[top, 0] = x0
-                        bank_xd[top, 1] = x1
-                        bank_xd[top, 2] = x2
-                        bank_xd[top, 3] = d0
-                        bank_xd[top, 4] = d1
-                        bank_xd[top, 5] = d2
-                        bank_vw[top, 0] = speed
-                        bank_vw[top, 1] = w
-                        bank_i[top, 0] = k
-                        bank_i[top, 1] = nscat
-                        bank_i[top, 2] = n_created
-                        bank_i[top, 3] = track
-                        top += 1
-                        n_created += 1
-                elif ratio < 1.0:
-                    # Russian roulette: survive with probability ratio, weight w / ratio
-                    if rng.random() < ratio:
-                        w = w / ratio
-                        if record:
-                            rec, n_rec = _record(rec, n_rec, ip, track, parent, step, V_ROULETTE,
-                                                 x0, x1, x2, speed * d0, speed * d1, speed * d2,
-                                                 speed, w)
-                            step += 1
-                    else:
-                        if record:
-                            rec, n_rec = _record(rec, n_rec, ip, track, parent, step, V_KILLED,
-                                                 x0, x1, x2, speed * d0, speed * d1, speed * d2,
-                                                 speed, w)
-                        break  # killed (its weight lives on in the survivors)
+                big_sigma = macroscopic(number_density, k, sig)
+                # splitting (the copies start here with a fresh tau) or Russian roulette
+                may_split = n_created < max_tracks
+                n_copies, w = importance_step(ratio, w, may_split, rng)
+                if record and (ratio < 1.0 or (ratio > 1.0 and may_split)):
+                    kind = V_SPLIT if ratio > 1.0 else (V_ROULETTE if n_copies > 0 else V_KILLED)
+                    rec, n_rec = _record(rec, n_rec, ip, track, parent, step, kind, x0, x1, x2,
+                                         speed * d0, speed * d1, speed * d2, speed, w)
+                    step += 1
+                if n_copies == 0:
+                    break  # killed (its weight lives on in the survivors)
+                for _ in range(n_copies - 1):
+                    if top == bank_xd.shape[0]:
+                        bank_xd = grow(bank_xd)
+                        bank_vw = grow(bank_vw)
+                        bank_i = grow(bank_i)
+                    bank_xd[top, 0] = x0
+                    bank_xd[top, 1] = x1
+                    bank_xd[top, 2] = x2
+                    bank_xd[top, 3] = d0
+                    bank_xd[top, 4] = d1
+                    bank_xd[top, 5] = d2
+                    bank_vw[top, 0] = speed
+                    bank_vw[top, 1] = w
+                    bank_i[top, 0] = k
+                    bank_i[top, 1] = nscat
+                    bank_i[top, 2] = n_created
+                    bank_i[top, 3] = track
+                    top += 1
+                    n_created += 1
         scores[ip, S_TRACKS] = n_created
-        _flush_local(h_local, h_flag, h_touched, nh, hist_sum, hist_sum2)
-        _flush_local(k_local, k_flag, k_touched, nk, shell_sum, shell_sum2)
-        _flush_local(g_local, g_flag, g_touched, ng, ring_sum, ring_sum2)
-        _flush_local(rh_local, rh_flag, rh_touched, nrh, ring_hist, ring_hist2)
+        flush_local(h_local, h_flag, h_touched, nh, hist_sum, hist_sum2)
+        flush_local(k_local, k_flag, k_touched, nk, shell_sum, shell_sum2)
+        flush_local(g_local, g_flag, g_touched, ng, ring_sum, ring_sum2)
+        flush_local(rh_local, rh_flag, rh_touched, nrh, ring_hist, ring_hist2)
     return (scores, hist_sum, hist_sum2, shell_sum, shell_sum2,
             ring_sum.reshape((n_rings, 2)), ring_sum2.reshape((n_rings, 2)),
             ring_hist.reshape((n_rings, n_bins)), ring_hist2.reshape((n_rings, n_bins)),

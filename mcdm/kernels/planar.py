@@ -8,11 +8,12 @@ into the Earth: *absorbed*). Velocities are in the local East-North-Up frame [km
 particle moves down when its Up component is negative: dz/ds = -d_up.
 
 Every primary starts on the top plane (z = 0) moving down. Free flights are event driven as in
-:mod:`mcdm.kernels.discrete` (whose functions this module calls): an optical depth tau = -ln u
-is spent across layer boundaries (no fixed step; the residual carries over), the target nuclide
-is drawn with probability n_ki sigma_i(v) / Sigma_k, the centre-of-mass angle is isotropic times
-|F_Helm|^2 and the new lab velocity follows from elastic two-body kinematics
-(:func:`mcdm.kernels.discrete.elastic_scatter`). A particle slower than ``v_cut`` stops.
+:mod:`mcdm.kernels.discrete`, with the same steps (:mod:`mcdm.kernels._transport_common`): an
+optical depth tau = -ln u is spent across layer boundaries (no fixed step; the residual carries
+over), the target nuclide is drawn with probability n_ki sigma_i(v) / Sigma_k, the
+centre-of-mass angle is isotropic times |F_Helm|^2 and the new lab velocity follows from elastic
+two-body kinematics (:func:`~mcdm.kernels._transport_common.elastic_scatter`). A particle slower
+than ``v_cut`` stops.
 
 Scoring: the track-length estimator in the detector layers (flagged in ``detector``): each
 straight piece of length s inside them adds w s / v to the density score (time spent) and w s
@@ -39,15 +40,15 @@ import numba
 import numpy as np
 
 from mcdm.kernels import JIT
-from mcdm.kernels.discrete import (
-    CM2_TO_KM2,
-    _add_local,
-    _bracket,
-    _flush_local,
-    _grow,
-    _macroscopic,
-    cross_sections_at,
-    elastic_scatter,
+from mcdm.kernels._transport_common import (
+    add_local,
+    collide,
+    flight_start,
+    flush_local,
+    grow,
+    importance_step,
+    local_tally,
+    macroscopic,
 )
 
 __all__ = [
@@ -145,14 +146,10 @@ def transport_planar(velocities, weights, z_edges, number_density, importance, d
     scores = np.zeros((n, N_SCORES))
     hist_sum = np.zeros(n_bins)
     hist_sum2 = np.zeros(n_bins)
-    h_local = np.zeros(n_bins)
-    h_touched = np.zeros(n_bins, dtype=np.int64)
-    h_flag = np.zeros(n_bins, dtype=np.int64)
+    h_local, h_flag, h_touched = local_tally(n_bins)
     layer_sum = np.zeros(m)
     layer_sum2 = np.zeros(m)
-    k_local = np.zeros(m)
-    k_touched = np.zeros(m, dtype=np.int64)
-    k_flag = np.zeros(m, dtype=np.int64)
+    k_local, k_flag, k_touched = local_tally(m)
     sig = np.empty(n_nuc)
     cap = 64
     # particle bank: float rows (depth, d_east, d_north, d_up, speed, weight), int rows
@@ -187,19 +184,15 @@ def transport_planar(velocities, weights, z_edges, number_density, importance, d
             if not speed >= v_cut:
                 scores[ip, S_STOPPED] += w
                 continue
-            cross_sections_at(speed, log_v_grid, sigma, log_sigma, sig)
-            big_sigma = _macroscopic(number_density, k, sig)
-            tau = rng.standard_exponential()
-            ib = -1
-            if speed_edges[0] <= speed < speed_edges[n_bins]:
-                ib = _bracket(speed_edges, speed)
+            big_sigma, ib, tau = flight_start(speed, k, number_density, log_v_grid, sigma,
+                                              log_sigma, sig, speed_edges, rng)
             while True:
                 s_b, k_next = distance_to_layer_boundary(z, -d2, k, z_edges)
                 if s_b == math.inf:
-                    collide = big_sigma > 0.0
+                    hit = big_sigma > 0.0
                 else:
-                    collide = big_sigma * s_b > tau
-                s = tau / big_sigma if collide else s_b
+                    hit = big_sigma * s_b > tau
+                s = tau / big_sigma if hit else s_b
                 if s == math.inf:
                     # parallel to the layers in a vacuum layer: it never arrives anywhere
                     scores[ip, S_TRUNCATED] += w
@@ -207,35 +200,25 @@ def transport_planar(velocities, weights, z_edges, number_density, importance, d
                 # ---- score the straight piece (track length)
                 dwell = w * s / speed
                 if dwell > 0.0:
-                    nk = _add_local(k_local, k_flag, k_touched, nk, k, dwell)
+                    nk = add_local(k_local, k_flag, k_touched, nk, k, dwell)
                     if detector[k] != 0:
                         scores[ip, S_DENSITY] += dwell
                         scores[ip, S_FLUX] += w * s
                         if ib >= 0:
-                            nh = _add_local(h_local, h_flag, h_touched, nh, ib, dwell)
-                if collide:
+                            nh = add_local(h_local, h_flag, h_touched, nh, ib, dwell)
+                if hit:
                     z -= s * d2
                     # keep the interaction point inside its layer despite rounding
                     if z < z_edges[k]:
                         z = z_edges[k]
                     elif z > z_edges[k + 1]:
                         z = z_edges[k + 1]
-                    # ---- target nuclide with probability n_ki sigma_i / Sigma_k
-                    u = rng.random() * big_sigma / CM2_TO_KM2
-                    acc = 0.0
-                    it = n_nuc - 1
-                    for i in range(n_nuc):
-                        acc += number_density[k, i] * sig[i]
-                        if u < acc:
-                            it = i
-                            break
-                    v0, v1, v2, _ = elastic_scatter(speed * d0, speed * d1, speed * d2, speed,
-                                                    dm_mass, target_mass[it], helm[it, 1],
-                                                    helm[it, 2], helm[it, 3], rng)
+                    # ---- interaction
+                    v0, v1, v2, speed = collide(speed, d0, d1, d2, k, number_density, sig,
+                                                big_sigma, dm_mass, target_mass, helm, rng)
                     nscat += 1
                     scores[ip, S_SCATTERS] += w
                     scores[ip, S_SCATTER_EVENTS] += 1.0
-                    speed = math.sqrt(v0 * v0 + v1 * v1 + v2 * v2)
                     if not speed >= v_cut:
                         scores[ip, S_STOPPED] += w
                         break
@@ -246,12 +229,8 @@ def transport_planar(velocities, weights, z_edges, number_density, importance, d
                     d0 = v0 * inv
                     d1 = v1 * inv
                     d2 = v2 * inv
-                    cross_sections_at(speed, log_v_grid, sigma, log_sigma, sig)
-                    big_sigma = _macroscopic(number_density, k, sig)
-                    ib = -1
-                    if speed_edges[0] <= speed < speed_edges[n_bins]:
-                        ib = _bracket(speed_edges, speed)
-                    tau = rng.standard_exponential()
+                    big_sigma, ib, tau = flight_start(speed, k, number_density, log_v_grid,
+                                                      sigma, log_sigma, sig, speed_edges, rng)
                     continue
                 # ---- boundary reached with optical depth to spare: carry it over
                 tau -= big_sigma * s_b
@@ -265,34 +244,26 @@ def transport_planar(velocities, weights, z_edges, number_density, importance, d
                 z = z_edges[k] if k_next < k else z_edges[k + 1]
                 ratio = importance[k_next] / importance[k]
                 k = k_next
-                big_sigma = _macroscopic(number_density, k, sig)
-                if ratio > 1.0 and n_created < max_tracks:
-                    # splitting: floor(ratio) or floor(ratio) + 1 copies of weight w / ratio
-                    n_copies = int(math.floor(ratio))
-                    if rng.random() < ratio - n_copies:
-                        n_copies += 1
-                    w = w / ratio
-                    for _ in range(n_copies - 1):
-                        if top == bank_f.shape[0]:
-                            bank_f = _grow(bank_f)
-                            bank_i = _grow(bank_i)
-                        bank_f[top, 0] = z
-                        bank_f[top, 1] = d0
-                        bank_f[top, 2] = d1
-                        bank_f[top, 3] = d2
-                        bank_f[top, 4] = speed
-                        bank_f[top, 5] = w
-                        bank_i[top, 0] = k
-                        bank_i[top, 1] = nscat
-                        top += 1
-                        n_created += 1
-                elif ratio < 1.0:
-                    # Russian roulette: survive with probability ratio, weight w / ratio
-                    if rng.random() < ratio:
-                        w = w / ratio
-                    else:
-                        break
+                big_sigma = macroscopic(number_density, k, sig)
+                # splitting (the copies start here with a fresh tau) or Russian roulette
+                n_copies, w = importance_step(ratio, w, n_created < max_tracks, rng)
+                if n_copies == 0:
+                    break  # killed (its weight lives on in the survivors)
+                for _ in range(n_copies - 1):
+                    if top == bank_f.shape[0]:
+                        bank_f = grow(bank_f)
+                        bank_i = grow(bank_i)
+                    bank_f[top, 0] = z
+                    bank_f[top, 1] = d0
+                    bank_f[top, 2] = d1
+                    bank_f[top, 3] = d2
+                    bank_f[top, 4] = speed
+                    bank_f[top, 5] = w
+                    bank_i[top, 0] = k
+                    bank_i[top, 1] = nscat
+                    top += 1
+                    n_created += 1
         scores[ip, S_TRACKS] = n_created
-        _flush_local(h_local, h_flag, h_touched, nh, hist_sum, hist_sum2)
-        _flush_local(k_local, k_flag, k_touched, nk, layer_sum, layer_sum2)
+        flush_local(h_local, h_flag, h_touched, nh, hist_sum, hist_sum2)
+        flush_local(k_local, k_flag, k_touched, nk, layer_sum, layer_sum2)
     return scores, hist_sum, hist_sum2, layer_sum, layer_sum2

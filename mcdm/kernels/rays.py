@@ -47,7 +47,12 @@ __all__ = [
 # --------------------------------------------------------------------------- helpers
 
 
-@numba.njit(**JIT)
+# helpers that take arrays are inlined at the numba IR level (no reference counting per call;
+# mcdm.kernels.continuous calls them once per ray)
+_INLINE = dict(JIT, inline="always")
+
+
+@numba.njit(**_INLINE)
 def _ray_invariants(origins, directions, i):
     """``(o.o [km^2], o.d [km], |o - (o.d) d|^2 [km^2])`` of ray ``i``."""
     ox = origins[i, 0]
@@ -115,6 +120,37 @@ def _nested_chords(oo, b, h2, outer_radii, L, lo, hi):
     return kmin
 
 
+@numba.njit(**_INLINE)
+def _ordered_segments(oo, b, h2, length, outer_radii, lo, hi, seg_a, seg_e, seg_k):
+    """Segments of one ray through the shells in the order it crosses them.
+
+    Writes entry and exit parameters [km] and the shell index of each non-empty segment to
+    ``seg_a``, ``seg_e``, ``seg_k`` (length >= 2m) and returns their count; ``lo``, ``hi`` (m,)
+    are work arrays for :func:`_nested_chords`. Ray invariants as :func:`_ray_invariants`,
+    ``length`` the ray length L [km].
+    """
+    m = outer_radii.shape[0]
+    kmin = _nested_chords(oo, b, h2, outer_radii, length, lo, hi)
+    c = 0
+    for k in range(m - 1, kmin - 1, -1):  # inbound, outermost shell first
+        a = lo[k]
+        e = lo[k - 1] if k > kmin else hi[k]
+        if e > a:
+            seg_a[c] = a
+            seg_e[c] = e
+            seg_k[c] = k
+            c += 1
+    for k in range(kmin + 1, m):  # outbound
+        a = hi[k - 1]
+        e = hi[k]
+        if e > a:
+            seg_a[c] = a
+            seg_e[c] = e
+            seg_k[c] = k
+            c += 1
+    return c
+
+
 # --------------------------------------------------------------------------- shells
 
 
@@ -153,25 +189,8 @@ def shell_segments(origins, directions, outer_radii, max_length):
     hi = np.empty(m)
     for i in range(n):
         oo, b, h2 = _ray_invariants(origins, directions, i)
-        kmin = _nested_chords(oo, b, h2, outer_radii, max_length[i], lo, hi)
-        c = 0
-        for k in range(m - 1, kmin - 1, -1):  # inbound, outermost shell first
-            a = lo[k]
-            e = lo[k - 1] if k > kmin else hi[k]
-            if e > a:
-                s_in[i, c] = a
-                s_out[i, c] = e
-                layer[i, c] = k
-                c += 1
-        for k in range(kmin + 1, m):  # outbound
-            a = hi[k - 1]
-            e = hi[k]
-            if e > a:
-                s_in[i, c] = a
-                s_out[i, c] = e
-                layer[i, c] = k
-                c += 1
-        n_seg[i] = c
+        n_seg[i] = _ordered_segments(oo, b, h2, max_length[i], outer_radii, lo, hi, s_in[i],
+                                     s_out[i], layer[i])
     return s_in, s_out, layer, n_seg
 
 

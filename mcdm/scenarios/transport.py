@@ -839,6 +839,51 @@ def _fill(tally, values: np.ndarray, sum_w2: np.ndarray) -> None:
     view["variance"] = sum_w2
 
 
+def _history_variance(value, err, n: int) -> np.ndarray:
+    """Variance column of a tally of ``n`` histories whose history-mode errors are ``err``."""
+    return np.asarray(err) ** 2 + np.asarray(value) ** 2 / n
+
+
+def _save_time_tallies(outdir, job: TransportJob, n: int, density, flux, speed) -> list[str]:
+    """Write density.json (n_det/n_free), flux.json [cm^-2 s^-1] per time bin and
+    speed_density.json [(km/s)^-1] per time and speed bin; each given as (values, variance
+    column). Returns the file names."""
+    from mcdm.tally import Tally, time_axis
+
+    t_axis = time_axis(job.bin_edges_mjd)
+    speed_axis = _speed_axis(job.speed_edges)
+    dens = Tally(t_axis, quantity="density ratio n_det/n_free", unit="", n_histories=n)
+    _fill(dens, *density)
+    flux_tally = Tally(t_axis, quantity="underground flux", unit="cm^-2 s^-1", n_histories=n)
+    _fill(flux_tally, *flux)
+    spec = Tally(t_axis, speed_axis, quantity="speed density dn/dv / n_free at the detector",
+                 unit="(km/s)^-1", n_histories=n)
+    _fill(spec, *speed)
+    names = ["density.json", "flux.json", "speed_density.json"]
+    for name, tally in zip(names, (dens, flux_tally, spec)):
+        tally.save(outdir / name)
+    return names
+
+
+def _speed_axis(edges: np.ndarray):
+    """Tally axis of the speed at the detector over the histogram ``edges`` [km/s]."""
+    from mcdm.tally import regular_axis
+
+    return regular_axis(edges.size - 1, float(edges[0]), float(edges[-1]), "speed",
+                        "Speed at the detector", "km/s")
+
+
+def _bin_hours(job: TransportJob) -> np.ndarray:
+    """Centres of the time bins in hours since the start [h]."""
+    t0 = job.bin_edges_mjd[0]
+    return ((job.bin_edges_mjd[:-1] + job.bin_edges_mjd[1:]) / 2.0 - t0) * 24.0
+
+
+def _modulation(x: np.ndarray) -> float:
+    """(max - min) / (max + min) over the bins [1] (0 when nothing arrives)."""
+    return float((x.max() - x.min()) / (x.max() + x.min())) if x.max() > 0 else 0.0
+
+
 def _report_continuous(cfg, job, context, total, outdir) -> list[str]:
     from pathlib import Path
 
@@ -846,7 +891,6 @@ def _report_continuous(cfg, job, context, total, outdir) -> list[str]:
 
     from mcdm.io import write_summary
     from mcdm.scenarios.halo_flux import wind_altitude_deg
-    from mcdm.tally import Tally, regular_axis, time_axis
 
     outdir = Path(outdir)
     n = total.n
@@ -854,29 +898,15 @@ def _report_continuous(cfg, job, context, total, outdir) -> list[str]:
     edges = job.speed_edges
     width = np.diff(edges)
     est = straight_line_estimates(s, n, edges)
-    written: list[str] = []
 
     # tallies: weights carry 1/N (history-mode errors are the MC errors)
-    dens = Tally(time_axis(job.bin_edges_mjd), quantity="density ratio n_det/n_free", unit="",
-                 n_histories=n)
-    _fill(dens, s["a"] / n, s["a2"] / n**2)
     flux_scale = job.number_density * KM_TO_CM / n  # [cm^-3] x [km/s -> cm/s] / N
-    flux = Tally(time_axis(job.bin_edges_mjd), quantity="underground flux", unit="cm^-2 s^-1",
-                 n_histories=n)
-    _fill(flux, flux_scale * s["b"], flux_scale**2 * s["b2"])
-    speed_axis = regular_axis(edges.size - 1, float(edges[0]), float(edges[-1]), "speed",
-                              "Speed at the detector", "km/s")
-    spec = Tally(time_axis(job.bin_edges_mjd), speed_axis,
-                 quantity="speed density dn/dv / n_free at the detector", unit="(km/s)^-1",
-                 n_histories=n)
     scale = 1.0 / (n * width)
-    _fill(spec, s["hist"] * scale, s["hist2"] * scale**2)
-    for name, tally in (("density.json", dens), ("flux.json", flux), ("speed_density.json", spec)):
-        tally.save(outdir / name)
-        written.append(name)
+    written = _save_time_tallies(outdir, job, n, (s["a"] / n, s["a2"] / n**2),
+                                 (flux_scale * s["b"], flux_scale**2 * s["b2"]),
+                                 (s["hist"] * scale, s["hist2"] * scale**2))
 
-    t0 = job.bin_edges_mjd[0]
-    hours = ((job.bin_edges_mjd[:-1] + job.bin_edges_mjd[1:]) / 2.0 - t0) * 24.0
+    hours = _bin_hours(job)
     alt = wind_altitude_deg(job)
     rho, rho_err = est["density_ratio"], est["density_ratio_err"]
     n_bins = rho.size
@@ -890,7 +920,7 @@ def _report_continuous(cfg, job, context, total, outdir) -> list[str]:
     u_mean = float(np.linalg.norm(job.u_earth, axis=1).mean())
     free_pdf = free_speed_density(halo, u_mean, edges)
     i_min, i_max, i_alt = int(np.argmin(rho)), int(np.argmax(rho)), int(np.argmin(alt))
-    modulation = float((rho.max() - rho.min()) / (rho.max() + rho.min())) if rho.max() > 0 else 0.0
+    modulation = _modulation(rho)
     abs_flux = est["flux_numerator"] * job.number_density * KM_TO_CM
     abs_flux_err = est["flux_numerator_err"] * job.number_density * KM_TO_CM
     summary = _common_summary(cfg, job, context, total)
@@ -1029,7 +1059,7 @@ def _report_discrete(cfg, job, context, total, outdir) -> list[str]:
 
     from mcdm.io import write_summary
     from mcdm.scenarios.halo_flux import wind_altitude_deg
-    from mcdm.tally import Tally, regular_axis, time_axis
+    from mcdm.tally import Tally, regular_axis
     from mcdm.transport.discrete import ring_centres, ring_edges
 
     outdir = Path(outdir)
@@ -1042,41 +1072,31 @@ def _report_discrete(cfg, job, context, total, outdir) -> list[str]:
     u_speed = float(discrete_wind_velocity(job)[2])
     free_pdf = free_speed_density(context["halo"], u_speed, edges)
     free = float(job.free_mean_speed[0])
-    written: list[str] = []
-
-    def history_variance(value, err):  # variance column so that history-mode errors are err
-        return np.asarray(err) ** 2 + np.asarray(value) ** 2 / n
 
     # per time bin (from the rings)
-    t_axis = time_axis(job.bin_edges_mjd)
-    speed_axis = regular_axis(edges.size - 1, float(edges[0]), float(edges[-1]), "speed",
-                              "Speed at the detector", "km/s")
     flux_scale = job.number_density * free * KM_TO_CM  # Phi_free [cm^-2 s^-1]
-    dens = Tally(t_axis, quantity="density ratio n_det/n_free", unit="", n_histories=n)
-    _fill(dens, tb["density_ratio"], history_variance(tb["density_ratio"], tb["density_ratio_err"]))
     flux_abs, flux_abs_err = flux_scale * tb["flux_ratio"], flux_scale * tb["flux_ratio_err"]
-    flux = Tally(t_axis, quantity="underground flux", unit="cm^-2 s^-1", n_histories=n)
-    _fill(flux, flux_abs, history_variance(flux_abs, flux_abs_err))
-    spec = Tally(t_axis, speed_axis, quantity="speed density dn/dv / n_free at the detector",
-                 unit="(km/s)^-1", n_histories=n)
-    _fill(spec, tb["speed_density"], history_variance(tb["speed_density"], tb["speed_density_err"]))
+    rho, rho_err = tb["density_ratio"], tb["density_ratio_err"]
+    speed, speed_err = tb["speed_density"], tb["speed_density_err"]
+    written = _save_time_tallies(outdir, job, n, (rho, _history_variance(rho, rho_err, n)),
+                                 (flux_abs, _history_variance(flux_abs, flux_abs_err, n)),
+                                 (speed, _history_variance(speed, speed_err, n)))
     # per ring; the cos(Theta) axis ascends, ring 0 (cos Theta = 1) is its last bin
     cos_axis = regular_axis(n_rings, -1.0, 1.0, "cos_theta",
                             "cos of the angle between detector and DM-wind origin", "")
     ring_dens = Tally(cos_axis, quantity="density ratio n_det/n_free per isodetection ring",
                       unit="", n_histories=n)
     _fill(ring_dens, est["ring_density"][::-1],
-          history_variance(est["ring_density"], est["ring_density_err"])[::-1])
+          _history_variance(est["ring_density"], est["ring_density_err"], n)[::-1])
     ring_flux = Tally(cos_axis, quantity="flux ratio Phi_det/Phi_free per isodetection ring",
                       unit="", n_histories=n)
     _fill(ring_flux, est["ring_flux"][::-1],
-          history_variance(est["ring_flux"], est["ring_flux_err"])[::-1])
-    ring_spec = Tally(cos_axis, speed_axis, quantity="speed density dn/dv / n_free per "
+          _history_variance(est["ring_flux"], est["ring_flux_err"], n)[::-1])
+    ring_spec = Tally(cos_axis, _speed_axis(edges), quantity="speed density dn/dv / n_free per "
                       "isodetection ring", unit="(km/s)^-1", n_histories=n)
     _fill(ring_spec, est["ring_speed_density"][::-1],
-          history_variance(est["ring_speed_density"], est["ring_speed_density_err"])[::-1])
-    for name, tally in (("density.json", dens), ("flux.json", flux), ("speed_density.json", spec),
-                        ("ring_density.json", ring_dens), ("ring_flux.json", ring_flux),
+          _history_variance(est["ring_speed_density"], est["ring_speed_density_err"], n)[::-1])
+    for name, tally in (("ring_density.json", ring_dens), ("ring_flux.json", ring_flux),
                         ("ring_speed_density.json", ring_spec)):
         tally.save(outdir / name)
         written.append(name)
@@ -1094,14 +1114,13 @@ def _report_discrete(cfg, job, context, total, outdir) -> list[str]:
     day_speed_err = np.sqrt(a2 @ est["ring_speed_density_err"] ** 2)
     day_mean = float(day_flux / day * free) if day > 0 else 0.0
 
-    t0 = job.bin_edges_mjd[0]
-    hours = ((job.bin_edges_mjd[:-1] + job.bin_edges_mjd[1:]) / 2.0 - t0) * 24.0
+    hours = _bin_hours(job)
     alt = wind_altitude_deg(job)
     rho, phi = tb["density_ratio"], tb["flux_ratio"]
     i_min, i_max, i_alt = int(np.argmin(rho)), int(np.argmax(rho)), int(np.argmin(alt))
     i_fmin = int(np.argmin(phi))
-    modulation = float((rho.max() - rho.min()) / (rho.max() + rho.min())) if rho.max() > 0 else 0.0
-    flux_mod = float((phi.max() - phi.min()) / (phi.max() + phi.min())) if phi.max() > 0 else 0.0
+    modulation = _modulation(rho)
+    flux_mod = _modulation(phi)
     earth_speed = np.linalg.norm(job.u_earth, axis=1)
     ok = est["density_ratio"] > 0
     mean_speed = est["flux_ratio"] / est["density_ratio"] * free if ok else 0.0
@@ -1291,16 +1310,22 @@ def _save(fig, path) -> None:
     plt.close(fig)
 
 
-def _plot_continuous(path, hours, est, alt, edges, day_speed, day_speed_err, free_pdf, i_min,
-                     i_max, title) -> None:
-    """Density and flux ratios vs hour (with the wind-origin altitude); speed densities."""
-    plt = _pyplot()
-    centres = 0.5 * (edges[:-1] + edges[1:])
-    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(7.0, 7.0), constrained_layout=True)
-    ax1.errorbar(hours, est["density_ratio"], yerr=est["density_ratio_err"], fmt="o", ms=3,
-                 color="C0", label=r"density $n_{det}/n_{free}$")
-    ax1.errorbar(hours, est["flux_ratio"], yerr=est["flux_ratio_err"], fmt="s", ms=3, color="C1",
+def _positive(y) -> np.ndarray:
+    """``y`` with values <= 0 as NaN (not drawn on a log axis)."""
+    y = np.asarray(y, dtype=float)
+    return np.where(y > 0, y, np.nan)
+
+
+def _plot_ratios(ax1, hours, density, density_err, flux, flux_err, alt, title,
+                 lines=()) -> None:
+    """Density and flux ratios vs hour with the altitude of the wind origin on a twin axis;
+    ``lines`` adds (y, style, label) curves in the density's colour."""
+    ax1.errorbar(hours, density, yerr=density_err, fmt="o", ms=3, color="C0",
+                 label=r"density $n_{det}/n_{free}$")
+    ax1.errorbar(hours, flux, yerr=flux_err, fmt="s", ms=3, color="C1",
                  label=r"flux $\Phi_{det}/\Phi_{free}$")
+    for y, style, label in lines:
+        ax1.plot(hours, y, style, color="C0", lw=1, label=label)
     ax1.set_xlabel("time since start [h]")
     ax1.set_ylabel("ratio to the free halo")
     ax1.set_title(title, fontsize=10)
@@ -1310,6 +1335,34 @@ def _plot_continuous(path, hours, est, alt, edges, day_speed, day_speed_err, fre
     h1, l1 = ax1.get_legend_handles_labels()
     h2, l2 = twin.get_legend_handles_labels()
     ax1.legend(h1 + h2, l1 + l2, loc="best", fontsize=8)
+
+
+def _plot_speeds_log(ax, edges, free_pdf, day_speed, day_speed_err, curves, bottom) -> None:
+    """Speed densities at the detector on a log axis: the free halo, the daily mean with errors
+    and ``curves`` (y, colour, label) as steps; the axis starts at ``bottom`` x the top."""
+    centres = 0.5 * (edges[:-1] + edges[1:])
+    ax.step(centres, _positive(free_pdf), where="mid", color="k", lw=1, label="free halo (lab SHM)")
+    low = np.minimum(day_speed_err, 0.9 * np.maximum(day_speed, 0.0))  # keep the log axis sane
+    ax.errorbar(centres, _positive(day_speed), yerr=[low, day_speed_err], fmt="o", ms=3,
+                color="C0", label="detector, daily mean")
+    for y, color, label in curves:
+        ax.step(centres, _positive(y), where="mid", color=color, lw=1, label=label)
+    ax.set_yscale("log")
+    top = float(np.nanmax(np.concatenate([_positive(free_pdf), _positive(day_speed)])))
+    ax.set_ylim(bottom=bottom * top)
+    ax.set_xlabel("speed at the detector [km/s]")
+    ax.set_ylabel(r"$dn/dv\,/\,n_{free}$ [(km/s)$^{-1}$]")
+    ax.legend(loc="best", fontsize=8)
+
+
+def _plot_continuous(path, hours, est, alt, edges, day_speed, day_speed_err, free_pdf, i_min,
+                     i_max, title) -> None:
+    """Density and flux ratios vs hour (with the wind-origin altitude); speed densities."""
+    plt = _pyplot()
+    centres = 0.5 * (edges[:-1] + edges[1:])
+    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(7.0, 7.0), constrained_layout=True)
+    _plot_ratios(ax1, hours, est["density_ratio"], est["density_ratio_err"], est["flux_ratio"],
+                 est["flux_ratio_err"], alt, title)
     ax2.step(centres, free_pdf, where="mid", color="k", lw=1, label="free halo (lab SHM)")
     ax2.errorbar(centres, day_speed, yerr=day_speed_err, fmt="o", ms=3, color="C0",
                  label="detector, daily mean")
@@ -1329,26 +1382,9 @@ def _plot_discrete(path, hours, tb, alt, est, line, edges, day_speed, day_speed_
     from mcdm.transport.discrete import ring_centres
 
     plt = _pyplot()
-    centres = 0.5 * (edges[:-1] + edges[1:])
-
-    def positive(y):
-        y = np.asarray(y, dtype=float)
-        return np.where(y > 0, y, np.nan)
-
     fig, (ax1, ax2, ax3) = plt.subplots(3, 1, figsize=(7.0, 10.0), constrained_layout=True)
-    ax1.errorbar(hours, tb["density_ratio"], yerr=tb["density_ratio_err"], fmt="o", ms=3,
-                 color="C0", label=r"density $n_{det}/n_{free}$")
-    ax1.errorbar(hours, tb["flux_ratio"], yerr=tb["flux_ratio_err"], fmt="s", ms=3, color="C1",
-                 label=r"flux $\Phi_{det}/\Phi_{free}$")
-    ax1.set_xlabel("time since start [h]")
-    ax1.set_ylabel("ratio to the free halo")
-    ax1.set_title(title, fontsize=10)
-    twin = ax1.twinx()
-    twin.plot(hours, alt, "--", color="C2", lw=1, label="altitude of DM-wind origin")
-    twin.set_ylabel("altitude of wind origin [deg]", color="C2")
-    h1, l1 = ax1.get_legend_handles_labels()
-    h2, l2 = twin.get_legend_handles_labels()
-    ax1.legend(h1 + h2, l1 + l2, loc="best", fontsize=8)
+    _plot_ratios(ax1, hours, tb["density_ratio"], tb["density_ratio_err"], tb["flux_ratio"],
+                 tb["flux_ratio_err"], alt, title)
 
     cc = ring_centres(est["ring_density"].size)
     ax2.errorbar(cc, est["ring_density"], yerr=est["ring_density_err"], fmt="o", ms=3, color="C0",
@@ -1365,17 +1401,7 @@ def _plot_discrete(path, hours, tb, alt, est, line, edges, day_speed, day_speed_
     ax2.set_xlim(-1.0, 1.0)
     ax2.legend(loc="best", fontsize=8)
 
-    ax3.step(centres, positive(free_pdf), where="mid", color="k", lw=1, label="free halo (lab SHM)")
-    low = np.minimum(day_speed_err, 0.9 * np.maximum(day_speed, 0.0))  # keep the log axis sane
-    ax3.errorbar(centres, positive(day_speed), yerr=[low, day_speed_err], fmt="o", ms=3,
-                 color="C0", label="detector, daily mean")
-    for i, c, lab in ((i_min, "C3", "min"), (i_max, "C4", "max")):
-        ax3.step(centres, positive(tb["speed_density"][i]), where="mid", color=c, lw=1,
-                 label=f"detector, {lab} density ({hours[i]:.1f} h)")
-    ax3.set_yscale("log")
-    top = float(np.nanmax(np.concatenate([positive(free_pdf), positive(day_speed)])))
-    ax3.set_ylim(bottom=1e-4 * top)
-    ax3.set_xlabel("speed at the detector [km/s]")
-    ax3.set_ylabel(r"$dn/dv\,/\,n_{free}$ [(km/s)$^{-1}$]")
-    ax3.legend(loc="best", fontsize=8)
+    _plot_speeds_log(ax3, edges, free_pdf, day_speed, day_speed_err,
+                     [(tb["speed_density"][i], c, f"detector, {lab} density ({hours[i]:.1f} h)")
+                      for i, c, lab in ((i_min, "C3", "min"), (i_max, "C4", "max"))], 1e-4)
     _save(fig, path)

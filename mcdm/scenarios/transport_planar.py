@@ -20,9 +20,11 @@ import numpy as np
 
 from mcdm.config import RunConfig
 from mcdm.errors import ConfigError
-from mcdm.scenarios.transport import (ATMOSPHERE, MIN_SHELL_KM, PILOT_PRIMARIES, PILOT_SPAWN_KEY, SHELL_FRACTION,
-                                      TransportJob, TransportSums, _chunk_sizes, _common_summary, _fill, _pyplot,
-                                      _save, free_speed_density, score_straight_lines)
+from mcdm.scenarios.transport import (ATMOSPHERE, MIN_SHELL_KM, PILOT_PRIMARIES, PILOT_SPAWN_KEY,
+                                      SHELL_FRACTION, TransportJob, TransportSums, _bin_hours,
+                                      _chunk_sizes, _common_summary, _history_variance, _modulation,
+                                      _plot_ratios, _plot_speeds_log, _pyplot, _save,
+                                      _save_time_tallies, free_speed_density, score_straight_lines)
 from mcdm.units import KM_TO_CM
 
 __all__ = ["PlanarSetup", "planar_time_bins", "compile_planar", "simulate_planar_shard", "planar_relative_errors",
@@ -337,37 +339,22 @@ def report_planar(cfg, job, context, total, outdir) -> list[str]:
 
     from mcdm.io import write_summary
     from mcdm.scenarios.halo_flux import wind_altitude_deg
-    from mcdm.tally import Tally, regular_axis, time_axis
 
     outdir = Path(outdir)
     p = job.planar
     n = total.n
     edges = job.speed_edges
     est = planar_time_bins(job, total)
-    written: list[str] = []
 
-    def history_variance(value, err):  # variance column so that history-mode errors are err
-        return np.asarray(err) ** 2 + np.asarray(value) ** 2 / n
-
-    t_axis = time_axis(job.bin_edges_mjd)
-    speed_axis = regular_axis(edges.size - 1, float(edges[0]), float(edges[-1]), "speed",
-                              "Speed at the detector", "km/s")
     free_flux = job.number_density * job.free_mean_speed * KM_TO_CM  # Phi_free [cm^-2 s^-1]
     flux_abs, flux_abs_err = free_flux * est["flux"], free_flux * est["flux_err"]
-    dens = Tally(t_axis, quantity="density ratio n_det/n_free", unit="", n_histories=n)
-    _fill(dens, est["density"], history_variance(est["density"], est["density_err"]))
-    flux = Tally(t_axis, quantity="underground flux", unit="cm^-2 s^-1", n_histories=n)
-    _fill(flux, flux_abs, history_variance(flux_abs, flux_abs_err))
-    spec = Tally(t_axis, speed_axis, quantity="speed density dn/dv / n_free at the detector",
-                 unit="(km/s)^-1", n_histories=n)
-    _fill(spec, est["speed"], history_variance(est["speed"], est["speed_err"]))
-    for name, tally in (("density.json", dens), ("flux.json", flux), ("speed_density.json", spec)):
-        tally.save(outdir / name)
-        written.append(name)
+    written = _save_time_tallies(
+        outdir, job, n, (est["density"], _history_variance(est["density"], est["density_err"], n)),
+        (flux_abs, _history_variance(flux_abs, flux_abs_err, n)),
+        (est["speed"], _history_variance(est["speed"], est["speed_err"], n)))
 
     n_bins = est["density"].size
-    t0 = job.bin_edges_mjd[0]
-    hours = ((job.bin_edges_mjd[:-1] + job.bin_edges_mjd[1:]) / 2.0 - t0) * 24.0
+    hours = _bin_hours(job)
     alt = wind_altitude_deg(job)
     rho, phi = est["density"], est["flux"]
     # bins have independent draws: the daily mean's error is exact
@@ -381,8 +368,8 @@ def report_planar(cfg, job, context, total, outdir) -> list[str]:
     free_pdf = free_speed_density(context["halo"], u_mean, edges)
     i_min, i_max, i_alt = int(np.argmin(rho)), int(np.argmax(rho)), int(np.argmin(alt))
     i_fmin = int(np.argmin(phi))
-    modulation = float((rho.max() - rho.min()) / (rho.max() + rho.min())) if rho.max() > 0 else 0.0
-    flux_mod = float((phi.max() - phi.min()) / (phi.max() + phi.min())) if phi.max() > 0 else 0.0
+    modulation = _modulation(rho)
+    flux_mod = _modulation(phi)
 
     def part(prefix: str, keys: tuple[str, ...]) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -513,42 +500,11 @@ def _plot_planar(path, hours, est, alt, edges, day_speed, day_speed_err, free_pd
     """Density and flux ratios vs hour (sum and both parts, with the wind-origin altitude);
     daily speed densities (log scale)."""
     plt = _pyplot()
-    centres = 0.5 * (edges[:-1] + edges[1:])
-
-    def positive(y):
-        y = np.asarray(y, dtype=float)
-        return np.where(y > 0, y, np.nan)
-
     fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(7.0, 7.5), constrained_layout=True)
-    ax1.errorbar(hours, est["density"], yerr=est["density_err"], fmt="o", ms=3, color="C0",
-                 label=r"density $n_{det}/n_{free}$")
-    ax1.errorbar(hours, est["flux"], yerr=est["flux_err"], fmt="s", ms=3, color="C1",
-                 label=r"flux $\Phi_{det}/\Phi_{free}$")
-    ax1.plot(hours, est["down_density"], ":", color="C0", lw=1, label="density from above (MC)")
-    ax1.plot(hours, est["up_density"], "-.", color="C0", lw=1,
-             label="density from below (straight lines)")
-    ax1.set_xlabel("time since start [h]")
-    ax1.set_ylabel("ratio to the free halo")
-    ax1.set_title(title, fontsize=10)
-    twin = ax1.twinx()
-    twin.plot(hours, alt, "--", color="C2", lw=1, label="altitude of DM-wind origin")
-    twin.set_ylabel("altitude of wind origin [deg]", color="C2")
-    h1, l1 = ax1.get_legend_handles_labels()
-    h2, l2 = twin.get_legend_handles_labels()
-    ax1.legend(h1 + h2, l1 + l2, loc="best", fontsize=8)
-
-    ax2.step(centres, positive(free_pdf), where="mid", color="k", lw=1, label="free halo (lab SHM)")
-    low = np.minimum(day_speed_err, 0.9 * np.maximum(day_speed, 0.0))  # keep the log axis sane
-    ax2.errorbar(centres, positive(day_speed), yerr=[low, day_speed_err], fmt="o", ms=3,
-                 color="C0", label="detector, daily mean")
-    ax2.step(centres, positive(est["down_speed"].mean(axis=0)), where="mid", color="C3", lw=1,
-             label="from above (planar MC)")
-    ax2.step(centres, positive(est["up_speed"].mean(axis=0)), where="mid", color="C4", lw=1,
-             label="from below (straight lines)")
-    ax2.set_yscale("log")
-    top = float(np.nanmax(np.concatenate([positive(free_pdf), positive(day_speed)])))
-    ax2.set_ylim(bottom=1e-5 * top)
-    ax2.set_xlabel("speed at the detector [km/s]")
-    ax2.set_ylabel(r"$dn/dv\,/\,n_{free}$ [(km/s)$^{-1}$]")
-    ax2.legend(loc="best", fontsize=8)
+    _plot_ratios(ax1, hours, est["density"], est["density_err"], est["flux"], est["flux_err"], alt,
+                 title, lines=((est["down_density"], ":", "density from above (MC)"),
+                               (est["up_density"], "-.", "density from below (straight lines)")))
+    _plot_speeds_log(ax2, edges, free_pdf, day_speed, day_speed_err,
+                     [(est["down_speed"].mean(axis=0), "C3", "from above (planar MC)"),
+                      (est["up_speed"].mean(axis=0), "C4", "from below (straight lines)")], 1e-5)
     _save(fig, path)

@@ -401,6 +401,107 @@ def _binned(total: np.ndarray, total2: np.ndarray, n: int, scale: np.ndarray | f
     return value, np.sqrt(scale**2 * var + (value * norm_rel) ** 2)
 
 
+def _kernel_tables(tables: "InteractionTables", n_nuc: int, regions: str
+                   ) -> tuple[np.ndarray, tuple]:
+    """Check the interaction tables of a discrete-scatter run; the kernels' table arguments.
+
+    ``n_nuc`` is the number of nuclide columns of the number densities of the ``regions``
+    (named in the error). Returns (v_grid [km/s], (ln v_grid, sigma [cm^2], ln sigma,
+    target_mass [GeV], helm (E, 4), dm_mass [GeV])).
+    """
+    if getattr(tables, "angular", 0) != 0:
+        raise ConfigError(f"tables.angular = {tables.angular!r}: the discrete Monte Carlo needs "
+                          "a scattering-angle model (0 = isotropic CM x |F_Helm|^2); 1 is the "
+                          "continuous-only model")
+    v_grid = np.asarray(tables.v_grid, float)
+    sigma = np.ascontiguousarray(np.asarray(tables.sigma, float))
+    if sigma.shape != (n_nuc, v_grid.size) or np.any(sigma < 0) or not np.all(np.isfinite(sigma)):
+        raise ConfigError(f"tables.sigma has shape {sigma.shape}; need ({n_nuc}, {v_grid.size}) "
+                          f"finite values >= 0 (one row per nuclide column of the {regions})")
+    if v_grid.size < 2 or not (v_grid[0] > 0 and np.all(np.diff(v_grid) > 0)):
+        raise ConfigError("tables.v_grid must hold >= 2 ascending speeds > 0 [km/s]")
+    with np.errstate(divide="ignore"):
+        log_sigma = np.log(sigma)
+    target_mass = np.ascontiguousarray(np.asarray(tables.target_mass, float))
+    helm = np.ascontiguousarray(np.asarray(tables.helm, float))
+    return v_grid, (np.log(v_grid), sigma, log_sigma, target_mass, helm, float(tables.dm_mass))
+
+
+def _check_v_cut(v_cut: float, v_grid: np.ndarray) -> None:
+    """``v_cut`` [km/s] must be covered by the table speeds ``v_grid`` [km/s]."""
+    if not v_grid[0] * (1 - _REL_TOL) <= v_cut:
+        raise ConfigError(f"v_cut = {v_cut!r} km/s is below the table's first speed "
+                          f"{v_grid[0]:g} km/s")
+
+
+def _speed_edges(speed_bins: np.ndarray) -> np.ndarray:
+    """Checked speed-histogram edges [km/s] (contiguous float64)."""
+    edges = np.ascontiguousarray(np.asarray(speed_bins, float))
+    if edges.ndim != 1 or edges.size < 2 or not np.all(np.diff(edges) > 0):
+        raise ConfigError("speed_bins must be >= 2 ascending edges [km/s]")
+    return edges
+
+
+def _moments(s1: np.ndarray, s2: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and (unbiased) covariance of per-primary score columns from their sums ``s1`` and
+    sums of outer products ``s2`` over ``n`` samples."""
+    mean = s1 / n
+    return mean, (s2 / n - np.outer(mean, mean)) * n / (n - 1)
+
+
+def _free_histogram(edges: np.ndarray, v0: np.ndarray, weights: np.ndarray, n: int
+                    ) -> np.ndarray:
+    """Mean over ``n`` samples of ``weights`` binned by the entry speeds ``v0`` [km/s]."""
+    ib = np.searchsorted(edges, v0, side="right") - 1
+    ok = (ib >= 0) & (ib < edges.size - 1)
+    return np.bincount(ib[ok], weights=weights[ok], minlength=edges.size - 1) / n
+
+
+def _pilot_exponents(density: np.ndarray, density_error: np.ndarray, measure: np.ndarray,
+                     region: np.ndarray, regions: list[int], log_factor: float
+                     ) -> tuple[np.ndarray, float]:
+    """One round of importance tuning from a pilot's depth profile (:func:`tune_importance`).
+
+    The profile (``density`` n/n_inf [1] and its error per layer, ``measure`` the layer's volume
+    or thickness) is averaged over each importance region; ``regions`` lists the region indices
+    (``region`` per layer) from the entry surface towards the detector. I = 1/n is taken as a
+    running minimum from the surface while the regions are measured (relative error < 0.3),
+    and extrapolated below with the mean log-slope of the deepest half of the measured ones
+    (one ``log_factor`` per region if no fall was measured).
+
+    Returns (exponents, rel): round(ln(1/n) / ln factor) >= 0 per region in the order of
+    ``regions``, and the relative error of the last (deepest) one.
+    """
+    n_r = len(regions)
+    dens = np.zeros(n_r)
+    err = np.zeros(n_r)
+    for i, j in enumerate(regions):
+        sel = region == j
+        v = measure[sel].sum()
+        dens[i] = np.sum(density[sel] * measure[sel]) / v
+        err[i] = math.sqrt(np.sum((density_error[sel] * measure[sel]) ** 2)) / v
+    rel = np.where(dens > 0, err / np.where(dens > 0, dens, 1.0), np.inf)
+    # log n per region from the surface down: running minimum, then extrapolated
+    log_n = np.full(n_r, np.nan)
+    n_meas = 0
+    running = 0.0
+    while n_meas < n_r and rel[n_meas] < 0.3:  # contiguous from the surface down
+        running = min(running, math.log(dens[n_meas]))
+        log_n[n_meas] = running
+        n_meas += 1
+    if n_meas >= 2:
+        tail = log_n[n_meas // 2:n_meas] if n_meas >= 4 else log_n[:n_meas]
+        slope = (tail[-1] - tail[0]) / max(len(tail) - 1, 1)
+    else:
+        slope = 0.0
+    if not slope < 0.0:
+        slope = -log_factor
+    last = log_n[n_meas - 1] if n_meas else 0.0
+    for step, i in enumerate(range(n_meas, n_r), start=1):
+        log_n[i] = last + slope * step
+    return np.round(-log_n / log_factor).clip(min=0.0), float(rel[-1])
+
+
 class _Prepared(NamedTuple):
     """Validated inputs of the kernel (see :func:`simulate_discrete`)."""
 
@@ -420,20 +521,9 @@ def _prepare(tables, shells, detector_radius_km, positions, velocities, speed_bi
              importance, detector_thickness_km, weights, max_scatters, max_tracks,
              rings) -> _Prepared:
     """Check the inputs of :func:`simulate_discrete` and compile them for the kernel."""
-    if getattr(tables, "angular", 0) != 0:
-        raise ConfigError(f"tables.angular = {tables.angular!r}: the discrete Monte Carlo needs "
-                          "a scattering-angle model (0 = isotropic CM x |F_Helm|^2); 1 is the "
-                          "continuous-only model")
-    outer = np.asarray(shells.outer_radii, float)
-    radius = float(outer[-1])
-    v_grid = np.asarray(tables.v_grid, float)
-    sigma = np.ascontiguousarray(np.asarray(tables.sigma, float))
-    n_nuc = np.asarray(shells.number_density).shape[1]
-    if sigma.shape != (n_nuc, v_grid.size) or np.any(sigma < 0) or not np.all(np.isfinite(sigma)):
-        raise ConfigError(f"tables.sigma has shape {sigma.shape}; need ({n_nuc}, {v_grid.size}) "
-                          "finite values >= 0 (one row per nuclide column of the shells)")
-    if v_grid.size < 2 or not (v_grid[0] > 0 and np.all(np.diff(v_grid) > 0)):
-        raise ConfigError("tables.v_grid must hold >= 2 ascending speeds > 0 [km/s]")
+    v_grid, table_args = _kernel_tables(tables, np.asarray(shells.number_density).shape[1],
+                                        "shells")
+    radius = float(np.asarray(shells.outer_radii, float)[-1])
     pos = np.ascontiguousarray(np.asarray(positions, float))
     vel = np.ascontiguousarray(np.asarray(velocities, float))
     n = pos.shape[0]
@@ -448,14 +538,10 @@ def _prepare(tables, shells, detector_radius_km, positions, velocities, speed_bi
     if not (v0.min() > 0 and v0.max() <= v_grid[-1] * (1 + _REL_TOL)):
         raise ConfigError(f"entry speeds [{v0.min():g}, {v0.max():g}] km/s must be > 0 and within "
                           f"the table (<= {v_grid[-1]:g} km/s)")
-    if not v_grid[0] * (1 - _REL_TOL) <= v_cut:
-        raise ConfigError(f"v_cut = {v_cut!r} km/s is below the table's first speed "
-                          f"{v_grid[0]:g} km/s")
+    _check_v_cut(v_cut, v_grid)
     if not 0 < detector_radius_km <= radius:
         raise ConfigError(f"detector_radius_km = {detector_radius_km!r} must be in (0, {radius}]")
-    edges = np.ascontiguousarray(np.asarray(speed_bins, float))
-    if edges.ndim != 1 or edges.size < 2 or not np.all(np.diff(edges) > 0):
-        raise ConfigError("speed_bins must be >= 2 ascending edges [km/s]")
+    edges = _speed_edges(speed_bins)
     w0 = np.ones(n) if weights is None else np.ascontiguousarray(np.asarray(weights, float))
     if w0.shape != (n,) or np.any(w0 < 0):
         raise ConfigError("weights must be (n,) and >= 0")
@@ -467,14 +553,9 @@ def _prepare(tables, shells, detector_radius_km, positions, velocities, speed_bi
 
     r_lo, r_hi = detector_shell(detector_radius_km, radius, detector_thickness_km)
     radii, density, imp, det = _refine(shells, r_lo, r_hi, importance)
-    with np.errstate(divide="ignore"):
-        log_sigma = np.log(sigma)
-    target_mass = np.ascontiguousarray(np.asarray(tables.target_mass, float))
-    helm = np.ascontiguousarray(np.asarray(tables.helm, float))
     return _Prepared(pos, vel, w0, v0, edges, radius, r_lo, r_hi, radii,
-                     (radii, density, imp, det, np.log(v_grid), sigma, log_sigma, target_mass,
-                      helm, float(tables.dm_mass), float(v_cut), edges, int(max_scatters),
-                      int(max_tracks), int(rings)))
+                     (radii, density, imp, det, *table_args, float(v_cut), edges,
+                      int(max_scatters), int(max_tracks), int(rings)))
 
 
 def simulate_discrete(
@@ -569,8 +650,7 @@ def simulate_discrete(
         rh1 += rhs
         rh2 += rhs2
 
-    mean = s1 / n
-    cov = (s2 / n - np.outer(mean, mean)) * n / (n - 1)
+    mean, cov = _moments(s1, s2, n)
     geo = math.pi * radius**2 / volume
     norm_exact = None if mean_speed_km_s is None else 1.0 / float(mean_speed_km_s)
     density_ratio = _ratio(mean, cov, n, _k.S_DENSITY, _C_NORM, geo, norm_exact)
@@ -586,10 +666,7 @@ def simulate_discrete(
     inner = np.concatenate(([0.0], radii[:-1]))
     shell_geo = math.pi * radius**2 / (4.0 / 3.0 * math.pi * (radii**3 - inner**3))
     profile, profile_err = _binned(p1, p2, n, shell_geo / norm, norm_rel)
-    ib = np.searchsorted(edges, v0, side="right") - 1
-    ok = (ib >= 0) & (ib < n_bins)
-    free_h = np.bincount(ib[ok], weights=(w0 * t_free)[ok], minlength=n_bins) / n
-    free_speed_density = geo * free_h / norm / width
+    free_speed_density = geo * _free_histogram(edges, v0, w0 * t_free, n) / norm / width
     # rings: each a volume V / N, so geo_ring = N geo
     geo_ring = int(rings) * geo
     ring_density, ring_density_err = _binned(g1[:, 0], g2[:, 0], n, geo_ring / norm, norm_rel)
@@ -688,39 +765,12 @@ def tune_importance(
         mid = 0.5 * (res.profile_inner_km + res.profile_outer_km)
         region = np.searchsorted(bounds, mid, side="right")
         vol = res.profile_outer_km**3 - res.profile_inner_km**3
-        dens = np.zeros(n_b + 1)
-        err = np.zeros(n_b + 1)
-        for j in range(1, n_b + 1):
-            sel = region == j
-            v = vol[sel].sum()
-            dens[j] = np.sum(res.profile_density[sel] * vol[sel]) / v
-            err[j] = math.sqrt(np.sum((res.profile_density_error[sel] * vol[sel]) ** 2)) / v
-        rel = np.where(dens > 0, err / np.where(dens > 0, dens, 1.0), np.inf)
-        # log n per region, surface (j = n_b) downwards; running minimum; extrapolate the rest
-        log_n = np.full(n_b + 1, np.nan)
-        valid = rel < 0.3
-        order = list(range(n_b, 0, -1))
-        measured = []
-        running = 0.0
-        for j in order:  # contiguous from the surface down
-            if not valid[j]:
-                break
-            running = min(running, math.log(dens[j]))
-            log_n[j] = running
-            measured.append(j)
-        if len(measured) >= 2:
-            tail = log_n[measured[len(measured) // 2:]] if len(measured) >= 4 else log_n[measured]
-            slope = (tail[-1] - tail[0]) / max(len(tail) - 1, 1)
-        else:
-            slope = 0.0
-        if not slope < 0.0:
-            slope = -log_f
-        last = log_n[measured[-1]] if measured else 0.0
-        for step, j in enumerate(order[len(measured):], start=1):
-            log_n[j] = last + slope * step
-        exponents = np.round(-log_n[1:] / log_f).clip(min=0.0)  # regions 1..n_b
+        exponents, rel = _pilot_exponents(res.profile_density, res.profile_density_error, vol,
+                                          region, list(range(n_b, 0, -1)), log_f)
+        exponents = exponents[::-1]  # regions 1..n_b
+        # the detector region (below the first boundary) keeps the value of the one above it
         values = factor ** np.concatenate(([exponents[0]], exponents))
         imp = ImportanceMap(tuple(bounds), tuple(float(x) for x in values))
-        if rel[1] < target_relative_error:
+        if rel < target_relative_error:
             break
     return imp

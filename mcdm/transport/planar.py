@@ -92,7 +92,18 @@ import numpy as np
 
 from mcdm.errors import ConfigError
 from mcdm.kernels import planar as _k
-from mcdm.transport.discrete import Estimate, ImportanceMap, _binned, _ratio
+from mcdm.transport.discrete import (
+    Estimate,
+    ImportanceMap,
+    _binned,
+    _check_v_cut,
+    _free_histogram,
+    _kernel_tables,
+    _moments,
+    _pilot_exponents,
+    _ratio,
+    _speed_edges,
+)
 from mcdm.units import KM_TO_CM
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -427,38 +438,13 @@ def tune_depth_importance(
         mid = 0.5 * (res.profile_top_km + res.profile_bottom_km)
         region = np.searchsorted(bounds, mid, side="right")  # 0 = top region .. n_b = below
         thick = res.profile_bottom_km - res.profile_top_km
-        dens = np.zeros(n_b)
-        err = np.zeros(n_b)
-        for j in range(n_b):  # regions above the detector boundary
-            sel = region == j
-            t = thick[sel].sum()
-            dens[j] = np.sum(res.profile_density[sel] * thick[sel]) / t
-            err[j] = math.sqrt(np.sum((res.profile_density_error[sel] * thick[sel]) ** 2)) / t
-        rel = np.where(dens > 0, err / np.where(dens > 0, dens, 1.0), np.inf)
-        log_n = np.full(n_b, np.nan)
-        measured = []
-        running = 0.0
-        for j in range(n_b):  # contiguous from the top down
-            if not rel[j] < 0.3:
-                break
-            running = min(running, math.log(dens[j]))
-            log_n[j] = running
-            measured.append(j)
-        if len(measured) >= 2:
-            tail = log_n[measured[len(measured) // 2:]] if len(measured) >= 4 else log_n[measured]
-            slope = (tail[-1] - tail[0]) / max(len(tail) - 1, 1)
-        else:
-            slope = 0.0
-        if not slope < 0.0:
-            slope = -log_f
-        last = log_n[measured[-1]] if measured else 0.0
-        for step, j in enumerate(range(len(measured), n_b), start=1):
-            log_n[j] = last + slope * step
-        exponents = np.round(-log_n / log_f).clip(min=0.0)
+        # regions above the detector boundary, from the top down
+        exponents, rel = _pilot_exponents(res.profile_density, res.profile_density_error, thick,
+                                          region, list(range(n_b)), log_f)
         # the detector region (below the last boundary) keeps the value of the one above it
         values = factor ** np.concatenate((exponents, [exponents[-1]]))
         imp = ImportanceMap(tuple(bounds), tuple(float(x) for x in values))
-        if rel[-1] < target_relative_error:
+        if rel < target_relative_error:
             break
     return imp
 
@@ -563,18 +549,8 @@ def simulate_planar(
     max_tracks : int -- tracks per primary after which boundaries stop splitting (unbiased)
     chunk_size : int -- primaries per kernel call (bounds memory)
     """
-    if getattr(tables, "angular", 0) != 0:
-        raise ConfigError(f"tables.angular = {tables.angular!r}: the discrete Monte Carlo needs "
-                          "a scattering-angle model (0 = isotropic CM x |F_Helm|^2)")
-    z, n_dens = _check_layers(layers)
-    v_grid = np.asarray(tables.v_grid, float)
-    sigma = np.ascontiguousarray(np.asarray(tables.sigma, float))
-    n_nuc = n_dens.shape[1]
-    if sigma.shape != (n_nuc, v_grid.size) or np.any(sigma < 0) or not np.all(np.isfinite(sigma)):
-        raise ConfigError(f"tables.sigma has shape {sigma.shape}; need ({n_nuc}, {v_grid.size}) "
-                          "finite values >= 0 (one row per nuclide column of the layers)")
-    if v_grid.size < 2 or not (v_grid[0] > 0 and np.all(np.diff(v_grid) > 0)):
-        raise ConfigError("tables.v_grid must hold >= 2 ascending speeds > 0 [km/s]")
+    _, n_dens = _check_layers(layers)
+    v_grid, table_args = _kernel_tables(tables, n_dens.shape[1], "layers")
     vel = np.ascontiguousarray(np.asarray(primaries.velocities, float))
     n = vel.shape[0]
     n_draws = int(primaries.n_draws)
@@ -587,18 +563,14 @@ def simulate_planar(
     if not v0.max() <= v_grid[-1] * (1 + _REL_TOL):
         raise ConfigError(f"entry speeds up to {v0.max():g} km/s exceed the table "
                           f"(<= {v_grid[-1]:g} km/s)")
-    if not v_grid[0] * (1 - _REL_TOL) <= v_cut:
-        raise ConfigError(f"v_cut = {v_cut!r} km/s is below the table's first speed "
-                          f"{v_grid[0]:g} km/s")
+    _check_v_cut(v_cut, v_grid)
     w0 = np.ascontiguousarray(np.asarray(primaries.weights, float))
     if w0.shape != (n,) or np.any(w0 < 0) or not np.all(np.isfinite(w0)):
         raise ConfigError("primaries.weights must be (n,), finite and >= 0 [km/s]")
     mean_speed = float(primaries.mean_speed_km_s)
     if not (mean_speed > 0 and math.isfinite(mean_speed)):
         raise ConfigError(f"primaries.mean_speed_km_s = {mean_speed!r} must be > 0")
-    edges = np.ascontiguousarray(np.asarray(speed_bins, float))
-    if edges.ndim != 1 or edges.size < 2 or not np.all(np.diff(edges) > 0):
-        raise ConfigError("speed_bins must be >= 2 ascending edges [km/s]")
+    edges = _speed_edges(speed_bins)
     if max_scatters < 1 or max_tracks < 1 or chunk_size < 1:
         raise ConfigError(f"max_scatters = {max_scatters!r}, max_tracks = {max_tracks!r} and "
                           f"chunk_size = {chunk_size!r} must be >= 1")
@@ -610,11 +582,6 @@ def simulate_planar(
         raise ConfigError(f"floor_depth_km = {floor_depth_km!r} must lie below the detector slab "
                           f"(> {z_bot:g} km)")
     radii, density, imp, det = _refine(layers, z_top, z_bot, floor, importance)
-    with np.errstate(divide="ignore"):
-        log_sigma = np.log(sigma)
-    log_v = np.log(v_grid)
-    target_mass = np.ascontiguousarray(np.asarray(tables.target_mass, float))
-    helm = np.ascontiguousarray(np.asarray(tables.helm, float))
     n_bins = edges.size - 1
     inv_vz = 1.0 / np.abs(vel[:, 2])
 
@@ -627,9 +594,8 @@ def simulate_planar(
     for start in range(0, n, chunk_size):
         sl = slice(start, min(start + chunk_size, n))
         scores, hs, hs2, ps, ps2 = _k.transport_planar(
-            vel[sl], w0[sl], radii, density, imp, det, log_v, sigma, log_sigma, target_mass,
-            helm, float(tables.dm_mass), float(v_cut), edges, int(max_scatters),
-            int(max_tracks), rng)
+            vel[sl], w0[sl], radii, density, imp, det, *table_args, float(v_cut), edges,
+            int(max_scatters), int(max_tracks), rng)
         cols = np.empty((scores.shape[0], _N_COLS))
         cols[:, :_k.N_SCORES] = scores
         cols[:, _C_WEIGHT] = w0[sl]
@@ -643,8 +609,7 @@ def simulate_planar(
         p2 += ps2
 
     # means over the n_draws halo draws (non-primaries score 0)
-    mean = s1 / n_draws
-    cov = (s2 / n_draws - np.outer(mean, mean)) * n_draws / (n_draws - 1)
+    mean, cov = _moments(s1, s2, n_draws)
     density_ratio = _ratio(mean, cov, n_draws, _k.S_DENSITY, 0, b_exact=h)  # (P2)
     flux_ratio = _ratio(mean, cov, n_draws, _k.S_FLUX, 0, b_exact=h * mean_speed)  # (P3)
     free_density = _ratio(mean, cov, n_draws, _C_FREE, 0, b_exact=1.0)  # (P6)
@@ -657,10 +622,7 @@ def simulate_planar(
 
     width = np.diff(edges)
     speed_density, speed_err = _binned(h1, h2, n_draws, 1.0 / (h * width), 0.0)  # (P5)
-    ib = np.searchsorted(edges, v0, side="right") - 1
-    ok = (ib >= 0) & (ib < n_bins)
-    free_h = np.bincount(ib[ok], weights=(w0 * inv_vz)[ok], minlength=n_bins) / n_draws
-    free_speed_density = free_h / width
+    free_speed_density = _free_histogram(edges, v0, w0 * inv_vz, n_draws) / width
     thick = np.diff(radii)
     profile, profile_err = _binned(p1, p2, n_draws, 1.0 / thick, 0.0)
 
