@@ -15,6 +15,7 @@ GROUPS = {
     "halo_flux": "benchmarks.halo_flux",
     "transport": "benchmarks.transport",
     "pearls": "benchmarks.pearls",
+    "forest": "benchmarks.forest",
     "midm": "benchmarks.midm",
     "scan": "benchmarks.scan",
     "scaling": "benchmarks.scaling",

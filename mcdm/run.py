@@ -27,7 +27,8 @@ __all__ = ["run", "SCENARIO_MODULES", "scenario_module", "extend_shards"]
 #: scenario name (``[run] scenario``) -> module with compile_job / simulate_shard / report /
 #: relative_errors
 SCENARIO_MODULES = {"halo_flux": "mcdm.scenarios.halo_flux", "midm": "mcdm.scenarios.midm",
-                    "transport": "mcdm.scenarios.transport", "pearls": "mcdm.scenarios.pearls"}
+                    "transport": "mcdm.scenarios.transport", "pearls": "mcdm.scenarios.pearls",
+                    "forest": "mcdm.scenarios.forest"}
 #: max_samples = 0 means this many times ``samples``
 DEFAULT_SAMPLE_CAP = 20
 log = logging.getLogger("mcdm")

@@ -19,6 +19,7 @@ from mcdm.config.schema import (
     DarkMatterSection,
     DetectorSection,
     EarthSection,
+    ForestSection,
     HaloSection,
     MidmSection,
     OutputSection,
@@ -52,6 +53,7 @@ class RunConfig:
     detector: DetectorSection = field(default_factory=DetectorSection)
     transport: TransportSection = field(default_factory=TransportSection)
     pearls: PearlsSection = field(default_factory=PearlsSection)
+    forest: ForestSection = field(default_factory=ForestSection)
 
 
 _SECTION_TYPES: dict[str, type] = {
@@ -66,6 +68,7 @@ _SECTION_TYPES: dict[str, type] = {
     "detector": DetectorSection,
     "transport": TransportSection,
     "pearls": PearlsSection,
+    "forest": ForestSection,
 }
 _REQUIRED_SECTIONS = ("run", "site")
 
@@ -102,6 +105,7 @@ def _check_cross_field(cfg: RunConfig) -> None:
         )
     _check_transport(cfg)
     cfg.pearls.validate()
+    cfg.forest.validate()
 
 
 def _check_transport(cfg: RunConfig) -> None:

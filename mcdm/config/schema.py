@@ -22,13 +22,14 @@ __all__ = [
     "DetectorSection",
     "TransportSection",
     "PearlsSection",
+    "ForestSection",
     "SCENARIOS",
     "site_choices",
     "earth_choices",
 ]
 
 #: scenarios a config may name (the registry of runnable jobs lives in mcdm.run)
-SCENARIOS = ("halo_flux", "midm", "transport", "pearls")
+SCENARIOS = ("halo_flux", "midm", "transport", "pearls", "forest")
 
 
 def site_choices() -> list[str]:
@@ -346,3 +347,76 @@ class PearlsSection:
         if self.velocity == "mono" and not self.v_start > self.v_exc:
             raise ConfigError(f"pearls.v_start = {self.v_start:g} km/s must exceed pearls.v_exc = "
                               f"{self.v_exc:g} km/s, else no pearl is excited")
+
+
+@dataclass(frozen=True)
+class ForestSection:
+    """[forest]: the dark forest of seed 002 (issue 8): absorbers of two-level DM in the halos a
+    quasar sightline crosses, mock spectra and line statistics (:mod:`mcdm.scenarios.forest`).
+
+    Sightlines (not run.samples) set the work; run.shards groups them (any grouping gives the same
+    sightlines). Masses are M_200c in M_sun/h. tau scales with radiative_coupling (calA = A10/A_HI,
+    the paper's value is lost), so tau_bins are given per unit calA.
+    """
+
+    sightlines: int = spec_field(100, "int", ge=1, le=10**7, doc="number of sightlines (lines of sight)")
+    z_max: float = spec_field(7.0, "float", gt=0, le=7.9, doc="highest absorber redshift")
+    z_min: float = spec_field(0.0, "float", ge=0, lt=7.9, doc="lowest absorber redshift")
+    m_min: float = spec_field(1.0e6, "float", ge=1e5, le=1e14, doc="smallest halo mass M_min [M_sun/h]")
+    m_max: float = spec_field(1.0e15, "float", gt=1e5, le=1e15, doc="largest halo mass M_max [M_sun/h]")
+    case: str = spec_field("collisionless", "str", choices=("collisionless", "collisional"),
+                           doc="excitation: T_ex = T_CMB (collisionless) or the halo temperature (collisional)")
+    nu_star: float = spec_field(156.2e9, "quantity", physical_type="frequency", unit="GHz", gt=0, le=1e15,
+                                doc="rest frequency nu* of the DM transition (156.2 GHz: T* = 7.5 K)")
+    m_chi: float = spec_field(1.0e-3, "quantity", physical_type="mass", unit="MeV", gt=0, le=1e3,
+                              doc="DM mass m_chi")
+    radiative_coupling: float = spec_field(1.0, "float", ge=0, le=1e30,
+                                           doc="calA = A10/A_HI [1]; tau is proportional to it")
+    p_bin: float = spec_field(0.01, "float", gt=0, le=0.1,
+                              doc="absorption probability per equiprobable frequency bin [1]")
+    channels_per_width: float = spec_field(5.0, "float", ge=1, le=100,
+                                           doc="channels of the ln-nu grid per narrowest Doppler width b_s")
+    windows: tuple = spec_field((6.0, 5.0, 2.0, 1.0), "vector", physical_type="dimensionless", unit="", ge=0,
+                                doc="redshift windows as pairs z_high, z_low (the paper: 6-5 and 2-1)")
+    tau_bins: tuple = spec_field((1e-6, 1e2, 32.0), "vector", physical_type="dimensionless", unit="", length=3, ge=0,
+                                 doc="tau_0 bins per unit calA: low, high, number (log-spaced)")
+    width_bins: tuple = spec_field((1e3, 1e9, 24.0), "vector", physical_type="dimensionless", unit="", length=3,
+                                   ge=0, doc="Delta nu_w bins [Hz]: low, high, number (log-spaced)")
+    tau_cut: float = spec_field(0.0, "float", ge=0, doc="lower cut-off on tau_0 (physical tau, at calA)")
+    width_cut: float = spec_field(0.0, "quantity", physical_type="frequency", unit="kHz", ge=0,
+                                  doc="lower cut-off on the line width Delta nu_w")
+    spectra_written: int = spec_field(3, "int", ge=0, le=1000,
+                                      doc="mock spectra written (sightlines 0..n-1): Parquet, FITS, PNG")
+    instrument: str = spec_field("custom", "str",
+                                 doc="'custom' (channel_width over the band) or a preset of "
+                                     "mcdm.forest.instruments.PRESETS")
+    channel_width: float = spec_field(1e6, "quantity", physical_type="frequency", unit="kHz", gt=0,
+                                      doc="channel width of the 'custom' instrument")
+    snr: float = spec_field(100.0, "float", gt=0, doc="continuum S/N per channel of the mock spectra")
+    source_flux: float = spec_field(100.0, "float", gt=0,
+                                     doc="quasar flux density at 1 GHz [mJy] (power law S ∝ nu^source_index)")
+    source_index: float = spec_field(-0.7, "float", ge=-5, le=5, doc="spectral index of the quasar continuum")
+
+    def validate(self) -> None:
+        """Cross-field checks; raise a ConfigError naming the fields."""
+        from mcdm.errors import ConfigError
+
+        if not self.z_min < self.z_max:
+            raise ConfigError(f"forest.z_min = {self.z_min:g} must be below forest.z_max = {self.z_max:g}")
+        if not self.m_min < self.m_max:
+            raise ConfigError(f"forest.m_min = {self.m_min:g} must be below forest.m_max = {self.m_max:g}")
+        if len(self.windows) % 2 or not self.windows:
+            raise ConfigError(f"forest.windows needs pairs z_high, z_low, got {list(self.windows)}")
+        for hi, lo in zip(self.windows[::2], self.windows[1::2]):
+            if not hi > lo:
+                raise ConfigError(f"forest.windows: each pair is z_high, z_low with z_high > z_low, got {hi}, {lo}")
+        for name in ("tau_bins", "width_bins"):
+            lo, hi, n = getattr(self, name)
+            if not (0 < lo < hi) or n != int(n) or not 1 <= n <= 10_000:
+                raise ConfigError(f"forest.{name} = [low, high, number] needs 0 < low < high and an integer "
+                                  f"number of bins in [1, 10000], got {list(getattr(self, name))}")
+        if self.instrument != "custom":
+            from mcdm.forest.instruments import PRESETS
+
+            if self.instrument not in PRESETS:
+                raise ConfigError(f"forest.instrument = {self.instrument!r}: use 'custom' or one of {sorted(PRESETS)}")
