@@ -986,7 +986,7 @@ def _report_continuous(cfg, job, context, total, outdir) -> list[str]:
     return written
 
 
-#: recoil energies of the day-averaged spectrum, per keV of threshold: threshold x this grid [1]
+#: log-spaced recoil energies of the day-averaged spectrum, from 0.1 x threshold to the largest recoil [1]
 _SPECTRUM_POINTS = 200
 
 
