@@ -7,7 +7,7 @@
 * ``fig9_spectra.png``: one sightline (same seed) for collisionless and collisional DM (tau, z = 7 -> 0);
 * ``fig10_calA_scaling.png``: the tau_0 distribution for three calA (exact rescaling of one run, tau ∝ calA);
 * ``summary.json`` (every number plotted, units) and ``checks.md`` (the paper's qualitative statements
-  (i)-(v) of digest §5.5 evaluated on these runs).
+  (i)-(vi) of digest §5.5 evaluated on these runs).
 
 calA = 1 (the paper's value is lost): tau_0 per unit calA. Defaults: 100 sightlines, z = 7 -> 0,
 M_min = 1e6 and 1e8 M_sun/h, m_chi = 1 MeV, nu* = 156.2 GHz. ``--quick``: 8 sightlines, M_min = 1e9 and
@@ -179,49 +179,15 @@ def _calA_plot(out: Path, job: Any, total: Any) -> dict[str, Any]:
     return data
 
 
-def _checks(results: dict) -> dict[str, Any]:
-    """The paper's statements (i), (ii), (iii), (v) on these runs (digest §5.5)."""
-    m_lo, m_hi = sorted({k[0] for k in results})
-    out: dict[str, Any] = {}
+def _checks(results: dict) -> list:
+    """The paper's statements (i)-(vi) on these runs (digest §5.5; mcdm.forest.statements)."""
+    from mcdm.forest.statements import evaluate_statements
 
-    def hist(m: float, case: str, which: str, w: int) -> tuple[np.ndarray, np.ndarray]:
-        h = results[(m, case)][1].hist
-        return ((h.counts_tau if which == "tau" else h.counts_width)[w] / h.n_sightlines,
-                h.tau_edges if which == "tau" else h.width_edges)
-
-    def lines(m: float, case: str, w: int) -> float:
-        return float(results[(m, case)][1].hist.n_lines[w] / results[(m, case)][1].hist.n_sightlines)
-
-    def extent(m: float, case: str, which: str, w: int) -> float:
-        c, e = hist(m, case, which, w)
-        return float(e[1:][np.flatnonzero(c > 0)[-1]]) if np.any(c > 0) else 0.0
-
-    def quantile(m: float, case: str, which: str, w: int, q: float) -> float:
-        c, e = hist(m, case, which, w)
-        return float(e[1:][np.searchsorted(np.cumsum(c) / max(c.sum(), 1e-300), q)])
-
-    win = results[(m_lo, "collisionless")][0].windows
-    i65, i21 = win.index((6.0, 5.0)), win.index((2.0, 1.0))
-    out["(i) more lines for lower M_min (both cases, both windows)"] = all(
-        lines(m_lo, c, w) > lines(m_hi, c, w) for c in CASES for w in (i65, i21))
-    out["(ii) tau_0 and width tails reach further at z 2-1 than at 6-5 (last non-empty bin)"] = all(
-        extent(m, c, which, i21) >= extent(m, c, which, i65) for m in (m_lo, m_hi) for c in CASES
-        for which in ("tau", "width"))
-    above = {}
-    for w in (i65, i21):
-        cut = quantile(m_lo, "collisionless", "tau", w, 0.99)
-        c_cl, e = hist(m_lo, "collisionless", "tau", w)
-        c_co, _ = hist(m_lo, "collisional", "tau", w)
-        above[w] = float(c_co[e[:-1] >= cut].sum()) > float(c_cl[e[:-1] >= cut].sum())
-    out[f"(iii) collisional above collisionless beyond the collisionless 99th percentile of tau_0 "
-        f"(M_min = {m_lo:.0e})"] = all(above.values())
-    med = {c: quantile(m_lo, c, "width", i21, 0.5) for c in CASES}
-    out["(v) width distributions nearly coincide (medians within a factor 1.5)"] = bool(
-        max(med.values()) / min(med.values()) < 1.5)
-    return out
+    return evaluate_statements({key: total.hist for key, (_, total) in results.items()})
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
+    from mcdm.forest.statements import statements_markdown
     from mcdm.io import atomic_write_json, atomic_write_text, to_jsonable
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -256,12 +222,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     summary = {"units": {"tau0": "1 (per unit calA)", "width": "Hz", "mean": "lines per sightline per bin",
                          "dN_dz": "halos per unit z", "M": "M_sun/h"},
                "sightlines": n, "M_min": m_mins, "seed": args.seed, "quick": args.quick, "runs": runs,
-               "dndz": dndz, "spectra": spectra, "calA_scaling": cal, "checks": checks,
+               "dndz": dndz, "spectra": spectra, "calA_scaling": cal,
+               "checks": {st.label: {"holds": st.holds, "evidence": st.evidence} for st in checks},
                "wall_seconds": time.perf_counter() - t0}
     atomic_write_json(out / "summary.json", to_jsonable(summary))
     md = ["# Dark-forest figures: checks of digest 002 §5.5", "",
           f"{n} sightlines, z = 7 -> 0, M_min = {', '.join(f'{m:.0e}' for m in m_mins)} M_sun/h, calA = 1", ""]
-    md += [f"- {k}: {'yes' if v else 'NO'}" for k, v in checks.items()]
+    md += [statements_markdown(checks)]
     atomic_write_text(out / "checks.md", "\n".join(md) + "\n")
     return to_jsonable(summary)
 

@@ -71,6 +71,8 @@ _SECTION_TYPES: dict[str, type] = {
     "forest": ForestSection,
 }
 _REQUIRED_SECTIONS = ("run", "site")
+#: scenarios that never use the laboratory: [site] is optional for them (a default is filled in)
+SITE_FREE_SCENARIOS = frozenset({"forest"})
 
 
 def config_from_dict(data: Mapping[str, Any]) -> RunConfig:
@@ -80,9 +82,16 @@ def config_from_dict(data: Mapping[str, Any]) -> RunConfig:
     unknown = sorted(set(map(str, data)) - set(_SECTION_TYPES))
     if unknown:
         raise ConfigError(f"unknown section(s) {unknown}; allowed: {sorted(_SECTION_TYPES)}")
+    run = data.get("run")
+    scenario = run.get("scenario") if isinstance(run, Mapping) else None
     for name in _REQUIRED_SECTIONS:
+        if name == "site" and scenario in SITE_FREE_SCENARIOS:
+            continue
         if name not in data:
             raise ConfigError(f"the config has no [{name}] section, which is required")
+    data = dict(data)
+    if "site" not in data:
+        data["site"] = {"name": "lngs"}  # a site-free scenario: the default site is never used
     built = {name: build_section(cls, data.get(name), name) for name, cls in _SECTION_TYPES.items()}
     cfg = RunConfig(**built)
     _check_cross_field(cfg)

@@ -211,6 +211,30 @@ class LineHistograms:
         mw, ew = stat(self.n_absorbers, self.sq_absorbers)
         return {"mean": float(m), "error": float(e), "window_mean": mw, "window_error": ew}
 
+    def count_above(self, which: str, window: int, threshold: float) -> float:
+        """Lines per sightline in ``window`` whose tau_0 [1] or width [Hz] lies in a bin starting at or
+        above ``threshold`` (plus the lines above the last edge)."""
+        d = self.distribution(which)
+        outside = self.outside_tau if which == "tau" else self.outside_width
+        sel = d["edges"][:-1] >= threshold
+        return float(d["mean"][window][sel].sum() + outside[window, 1] / max(self.n_sightlines, 1))
+
+    def quantile(self, which: str, window: int, q: float) -> float:
+        """The q-quantile of the binned distribution, log-linear within its bin (0 if empty)."""
+        d = self.distribution(which)
+        c = d["mean"][window]
+        if not 0.0 < q <= 1.0:
+            raise ConfigError(f"quantile must be in (0, 1], got {q}")
+        if c.sum() <= 0:
+            return 0.0
+        cdf = np.concatenate([[0.0], np.cumsum(c) / c.sum()])
+        k = int(np.clip(np.searchsorted(cdf, q) - 1, 0, c.size - 1))
+        while c[k] <= 0 and k > 0:  # q fell on an empty bin's edge
+            k -= 1
+        frac = (q - cdf[k]) / max(cdf[k + 1] - cdf[k], 1e-300)
+        lo, hi = np.log(d["edges"][k]), np.log(d["edges"][k + 1])
+        return float(np.exp(lo + np.clip(frac, 0.0, 1.0) * (hi - lo)))
+
     def relative_errors(self) -> np.ndarray:
         """Poisson relative error 1/sqrt(N_bin) of the non-empty tau_0 and width bins."""
         c = np.concatenate([self.counts_tau.ravel(), self.counts_width.ravel()])
