@@ -16,6 +16,7 @@ GROUPS = {
     "transport": "benchmarks.transport",
     "pearls": "benchmarks.pearls",
     "forest": "benchmarks.forest",
+    "nuggets": "benchmarks.nuggets",
     "midm": "benchmarks.midm",
     "scan": "benchmarks.scan",
     "scaling": "benchmarks.scaling",

@@ -8,7 +8,8 @@ import numpy as np
 
 from mcdm.errors import ConfigError
 
-__all__ = ["plot_halo_flux", "centre_peak_shift", "plot_rate_by_category", "plot_daily_totals"]
+__all__ = ["plot_halo_flux", "centre_peak_shift", "plot_rate_by_category", "plot_daily_totals", "new_figure",
+           "save_figure"]
 
 
 def _pyplot():
@@ -18,6 +19,23 @@ def _pyplot():
     import matplotlib.pyplot as plt
 
     return plt
+
+
+def new_figure(ncols: int = 1, nrows: int = 1, figsize: tuple[float, float] = (6.5, 4.2)):
+    """(figure, axes) with the Agg backend and constrained layout."""
+    return _pyplot().subplots(nrows, ncols, figsize=figsize, constrained_layout=True)
+
+
+def save_figure(fig, path: Path, dpi: int = 120) -> Path:
+    """Write ``fig`` as PNG to ``path`` atomically and close it."""
+    from mcdm.io import atomic_path
+
+    try:
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, dpi=dpi, format="png")
+    finally:
+        _pyplot().close(fig)
+    return Path(path)
 
 
 def plot_halo_flux(

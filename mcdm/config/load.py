@@ -20,6 +20,7 @@ from mcdm.config.schema import (
     DetectorSection,
     EarthSection,
     ForestSection,
+    NuggetsSection,
     HaloSection,
     MidmSection,
     OutputSection,
@@ -54,6 +55,7 @@ class RunConfig:
     transport: TransportSection = field(default_factory=TransportSection)
     pearls: PearlsSection = field(default_factory=PearlsSection)
     forest: ForestSection = field(default_factory=ForestSection)
+    nuggets: NuggetsSection = field(default_factory=NuggetsSection)
 
 
 _SECTION_TYPES: dict[str, type] = {
@@ -69,10 +71,11 @@ _SECTION_TYPES: dict[str, type] = {
     "transport": TransportSection,
     "pearls": PearlsSection,
     "forest": ForestSection,
+    "nuggets": NuggetsSection,
 }
 _REQUIRED_SECTIONS = ("run", "site")
 #: scenarios that never use the laboratory: [site] is optional for them (a default is filled in)
-SITE_FREE_SCENARIOS = frozenset({"forest"})
+SITE_FREE_SCENARIOS = frozenset({"forest", "nuggets"})
 
 
 def config_from_dict(data: Mapping[str, Any]) -> RunConfig:
@@ -115,6 +118,7 @@ def _check_cross_field(cfg: RunConfig) -> None:
     _check_transport(cfg)
     cfg.pearls.validate()
     cfg.forest.validate()
+    cfg.nuggets.validate()
 
 
 def _check_transport(cfg: RunConfig) -> None:

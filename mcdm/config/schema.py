@@ -23,13 +23,14 @@ __all__ = [
     "TransportSection",
     "PearlsSection",
     "ForestSection",
+    "NuggetsSection",
     "SCENARIOS",
     "site_choices",
     "earth_choices",
 ]
 
 #: scenarios a config may name (the registry of runnable jobs lives in mcdm.run)
-SCENARIOS = ("halo_flux", "midm", "transport", "pearls", "forest")
+SCENARIOS = ("halo_flux", "midm", "transport", "pearls", "forest", "nuggets")
 
 
 def site_choices() -> list[str]:
@@ -420,3 +421,90 @@ class ForestSection:
 
             if self.instrument not in PRESETS:
                 raise ConfigError(f"forest.instrument = {self.instrument!r}: use 'custom' or one of {sorted(PRESETS)}")
+
+
+_KPC_KM = 3.0856775814913673e16  # km per kpc (IAU 2012 au x 648000/pi)
+_GEV_CM3 = 1.0 / GEV_PER_GRAM  # g/cm^3 per GeV/cm^3
+
+
+@dataclass(frozen=True)
+class NuggetsSection:
+    """[nuggets]: antimatter quark nuggets of seed 001 (issue 9): the 1-20 MeV continuum of direct
+    e+e- annihilation normalised to the 511 keV line (Eq. 6), on a HEALPix sky map of rho_DM x n_gas,
+    with a photon event catalog for an exposure (:mod:`mcdm.scenarios.nuggets`).
+
+    [site], [halo], [dark_matter], [earth], [detector] are not used; [time] start is the start of the
+    exposure. The map is normalised so that its mean over the 6 deg disc is ``i511`` (the paper's
+    cancellation of the profiles, digest 001 §3 map mode).
+    """
+
+    chi: float = spec_field(0.2, "float", ge=0, le=1e3,
+                            doc="chi [1]: direct annihilations per positronium formed (Fig. 1: 0.2; text: ~0.1)")
+    spectrum: str = spec_field("electrosphere", "str", choices=("electrosphere", "single_mu"),
+                               doc="'electrosphere': Eq. (A.4) average over mu(z) (Fig. 1); 'single_mu': Eq. (6)")
+    mu: float = spec_field(20e-3, "quantity", physical_type="energy", unit="MeV", gt=0.52e-3, le=10.0,
+                           doc="positron chemical potential mu (single_mu)")
+    mu0: float = spec_field(60e-3, "quantity", physical_type="energy", unit="MeV", gt=0.52e-3, le=10.0,
+                            doc="chemical potential at the quark surface mu_0 (electrosphere, Eq. A.1)")
+    zmax_over_z0: float = spec_field(30.0, "float", gt=0, le=1e6,
+                                     doc="electrosphere cut-off height z_max / z_0 [1] (Fig. 1: 30)")
+    v_e: float = spec_field(0.3, "float", gt=0, le=1,
+                            doc="infall speed of the electrons [c] (Eq. A.3; not given by the paper: a knob)")
+    weighting: str = spec_field("literal", "str", choices=("literal", "annihilations"),
+                                doc="Eq. (A.4) height weight: N(z) as printed, or -dN/dz (annihilations)")
+    ps_photon_counting: str = spec_field("paper", "str", choices=("paper", "physical"),
+                                         doc="511 keV photons per para-Ps in Eq. (6): 'paper' 1, 'physical' 2 (E2)")
+    total_rate: str = spec_field("paper", "str", choices=("paper", "exact"),
+                                 doc="annihilation rate in Eq. (6): Eq. (5) 'paper' or the exact integral (E7)")
+    i511: float = spec_field(0.025, "float", gt=0, le=1e3,
+                             doc="511 keV intensity in the 6 deg disc [ph cm^-2 s^-1 sr^-1]")
+    dm_profile: str = spec_field("nfw", "str", choices=("nfw", "einasto", "burkert"),
+                                 doc="dark-matter density profile (normalised to rho_local at r_sun)")
+    dm_scale_radius: float = spec_field(0.0, "quantity", physical_type="length", unit="kpc", ge=0,
+                                        le=1e3 * _KPC_KM, doc="r_s (NFW, Einasto) or r_0 (Burkert); 0: the "
+                                                              "profile's default (20, 20, 9 kpc)")
+    einasto_alpha: float = spec_field(0.17, "float", gt=0, le=5, doc="Einasto shape parameter alpha [1]")
+    gas_model: str = spec_field("exponential_disk", "str", choices=("exponential_disk", "constant"),
+                                doc="electron density model: an exponential disk n0 exp(-R/R_d - |z|/z_d), or "
+                                    "constant (the map is then the DM D-factor)")
+    gas_scale_radius: float = spec_field(4.0 * _KPC_KM, "quantity", physical_type="length", unit="kpc", gt=0,
+                                         le=1e3 * _KPC_KM, doc="radial scale R_d of the gas disk")
+    gas_scale_height: float = spec_field(1.0 * _KPC_KM, "quantity", physical_type="length", unit="kpc", gt=0,
+                                         le=1e3 * _KPC_KM, doc="scale height z_d of the gas disk")
+    r_sun: float = spec_field(8.2 * _KPC_KM, "quantity", physical_type="length", unit="kpc", gt=0,
+                              le=100 * _KPC_KM, doc="Sun - Galactic centre distance R_sun")
+    rho_local: float = spec_field(0.4 * _GEV_CM3, "quantity", physical_type="mass density", unit="GeV/cm3",
+                                  gt=0, le=1e3 * _GEV_CM3, doc="local dark-matter density at R_sun")
+    s_max: float = spec_field(60.0 * _KPC_KM, "quantity", physical_type="length", unit="kpc", gt=0,
+                              le=1e4 * _KPC_KM, doc="line-of-sight integration length")
+    nside: int = spec_field(128, "int", ge=1, le=2048, doc="HEALPix nside of the maps (a power of 2)")
+    k_min: float = spec_field(1e-3, "quantity", physical_type="energy", unit="MeV", gt=0, le=10.0,
+                              doc="lowest photon energy of the band (maps, catalog)")
+    k_max: float = spec_field(20e-3, "quantity", physical_type="energy", unit="MeV", gt=0, le=10.0,
+                              doc="highest photon energy of the band (maps, catalog)")
+    effective_area: float = spec_field(50.0, "quantity", physical_type="area", unit="cm2", ge=0, le=1e12,
+                                       doc="instrument effective area A_eff of the photon catalog (0: no catalog)")
+    exposure_time: float = spec_field(1.0e7, "quantity", physical_type="time", unit="s", ge=0, le=1e11,
+                                      doc="exposure time of the photon catalog")
+    catalog_region: str = spec_field("comptel", "str", choices=("comptel", "disc6", "all"),
+                                     doc="sky region of the photon catalog: the COMPTEL box, the 6 deg disc, or all")
+    psf: float = spec_field(0.0, "quantity", physical_type="angle", unit="deg", ge=0, le=0.5,
+                            doc="Gaussian PSF sigma of the catalog (0: none)")
+    energy_resolution: float = spec_field(0.0, "float", ge=0, le=1,
+                                          doc="Gaussian sigma_E / E of the catalog [1] (0: none)")
+    max_photons: int = spec_field(2_000_000, "int", ge=0, le=10**9,
+                                  doc="refuse a catalog expected to exceed this many photons")
+    comptel_data: str = spec_field("", "str", allow_empty=True,
+                                   doc="optional CSV of COMPTEL points (k_MeV, k2_flux, err) [MeV cm^-2 s^-1 sr^-1]")
+    background_model: str = spec_field("", "str", allow_empty=True,
+                                       doc="optional CSV of a background model (k_MeV, k2_flux) added to the nuggets")
+
+    def validate(self) -> None:
+        """Cross-field checks; raise a ConfigError naming the fields."""
+        from mcdm.errors import ConfigError
+
+        if not self.k_min < self.k_max:
+            raise ConfigError(f"nuggets.k_min = {self.k_min * 1e3:g} MeV must be below nuggets.k_max = "
+                              f"{self.k_max * 1e3:g} MeV")
+        if self.nside & (self.nside - 1):
+            raise ConfigError(f"nuggets.nside = {self.nside} must be a power of 2")
