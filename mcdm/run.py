@@ -28,7 +28,8 @@ __all__ = ["run", "SCENARIO_MODULES", "scenario_module", "extend_shards"]
 #: relative_errors
 SCENARIO_MODULES = {"halo_flux": "mcdm.scenarios.halo_flux", "midm": "mcdm.scenarios.midm",
                     "transport": "mcdm.scenarios.transport", "pearls": "mcdm.scenarios.pearls",
-                    "forest": "mcdm.scenarios.forest", "nuggets": "mcdm.scenarios.nuggets"}
+                    "forest": "mcdm.scenarios.forest", "nuggets": "mcdm.scenarios.nuggets",
+                    "sidm": "mcdm.scenarios.sidm"}
 #: max_samples = 0 means this many times ``samples``
 DEFAULT_SAMPLE_CAP = 20
 log = logging.getLogger("mcdm")

@@ -21,6 +21,7 @@ from mcdm.config.schema import (
     EarthSection,
     ForestSection,
     NuggetsSection,
+    SidmSection,
     HaloSection,
     MidmSection,
     OutputSection,
@@ -56,6 +57,7 @@ class RunConfig:
     pearls: PearlsSection = field(default_factory=PearlsSection)
     forest: ForestSection = field(default_factory=ForestSection)
     nuggets: NuggetsSection = field(default_factory=NuggetsSection)
+    sidm: SidmSection = field(default_factory=SidmSection)
 
 
 _SECTION_TYPES: dict[str, type] = {
@@ -72,10 +74,11 @@ _SECTION_TYPES: dict[str, type] = {
     "pearls": PearlsSection,
     "forest": ForestSection,
     "nuggets": NuggetsSection,
+    "sidm": SidmSection,
 }
 _REQUIRED_SECTIONS = ("run", "site")
 #: scenarios that never use the laboratory: [site] is optional for them (a default is filled in)
-SITE_FREE_SCENARIOS = frozenset({"forest", "nuggets"})
+SITE_FREE_SCENARIOS = frozenset({"forest", "nuggets", "sidm"})
 
 
 def config_from_dict(data: Mapping[str, Any]) -> RunConfig:
@@ -119,6 +122,7 @@ def _check_cross_field(cfg: RunConfig) -> None:
     cfg.pearls.validate()
     cfg.forest.validate()
     cfg.nuggets.validate()
+    cfg.sidm.validate()
 
 
 def _check_transport(cfg: RunConfig) -> None:

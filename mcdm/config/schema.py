@@ -24,13 +24,14 @@ __all__ = [
     "PearlsSection",
     "ForestSection",
     "NuggetsSection",
+    "SidmSection",
     "SCENARIOS",
     "site_choices",
     "earth_choices",
 ]
 
 #: scenarios a config may name (the registry of runnable jobs lives in mcdm.run)
-SCENARIOS = ("halo_flux", "midm", "transport", "pearls", "forest", "nuggets")
+SCENARIOS = ("halo_flux", "midm", "transport", "pearls", "forest", "nuggets", "sidm")
 
 
 def site_choices() -> list[str]:
@@ -508,3 +509,39 @@ class NuggetsSection:
                               f"{self.k_max * 1e3:g} MeV")
         if self.nside & (self.nside - 1):
             raise ConfigError(f"nuggets.nside = {self.nside} must be a power of 2")
+
+
+@dataclass(frozen=True)
+class SidmSection:
+    """[sidm]: self-interactions of seed 003's inelastic Majorana DM (issue 10): sigma_T/m and sigma_V/m
+    against the relative speed for the attractive Yukawa potential -alpha_chi e^{-m_s r}/r, for identical
+    (chi1 chi1, chi2 chi2) and distinguishable (chi1 chi2) pairs and their Eq. (107) mixture at the chi2
+    fraction f, and Maxwellian averages for dwarfs, the Milky Way, groups and clusters
+    (:mod:`mcdm.scenarios.sidm`). alpha_chi is an input: the paper's relic-density fit y(m_chi) is lost.
+    """
+
+    alpha_chi: float = spec_field(0.01, "float", gt=0, le=10, doc="Yukawa strength alpha_chi = y_eff^2/(4 pi) [1]")
+    m_chi: float = spec_field(100.0, "quantity", physical_type="mass", unit="GeV", gt=0, le=1e6,
+                              doc="dark-matter mass m_chi1")
+    m_s: float = spec_field(30e-3, "quantity", physical_type="mass", unit="MeV", gt=0, le=1e3,
+                            doc="scalar mediator mass m_s (the paper scans 15, 30, 60 MeV)")
+    excited_fraction: float = spec_field(0.0, "float", ge=0, le=0.5,
+                                         doc="chi2 number fraction f of Eq. (107) (0: all chi1; 0.5: equal)")
+    identical_half: bool = spec_field(False, "bool",
+                                      doc="multiply identical-pair cross sections by 1/2 (Eq. 104 ambiguity)")
+    method: str = spec_field("partial_wave", "str", choices=("partial_wave", "born", "classical", "hulthen", "auto"),
+                             doc="partial waves (exact) or an analytic regime (distinguishable pairs only)")
+    v_min: float = spec_field(1.0, "quantity", physical_type="speed", unit="km/s", gt=0, le=1e5,
+                              doc="lowest relative speed of the table")
+    v_max: float = spec_field(3000.0, "quantity", physical_type="speed", unit="km/s", gt=0, le=1e5,
+                              doc="highest relative speed of the table")
+    speeds: int = spec_field(100, "int", ge=2, le=100_000, doc="relative speeds of the table (log-spaced)")
+    average_nodes: int = spec_field(64, "int", ge=8, le=1024,
+                                    doc="Gauss-Legendre nodes of the Maxwellian averages (raise near resonances)")
+
+    def validate(self) -> None:
+        """Cross-field checks; raise a ConfigError naming the fields."""
+        from mcdm.errors import ConfigError
+
+        if not self.v_min < self.v_max:
+            raise ConfigError(f"sidm.v_min = {self.v_min:g} km/s must be below sidm.v_max = {self.v_max:g} km/s")
