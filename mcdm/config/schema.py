@@ -465,9 +465,12 @@ class NuggetsSection:
                                         le=1e3 * _KPC_KM, doc="r_s (NFW, Einasto) or r_0 (Burkert); 0: the "
                                                               "profile's default (20, 20, 9 kpc)")
     einasto_alpha: float = spec_field(0.17, "float", gt=0, le=5, doc="Einasto shape parameter alpha [1]")
-    gas_model: str = spec_field("exponential_disk", "str", choices=("exponential_disk", "constant"),
-                                doc="electron density model: an exponential disk n0 exp(-R/R_d - |z|/z_d), or "
-                                    "constant (the map is then the DM D-factor)")
+    gas_model: str = spec_field("exponential_disk", "str", choices=("exponential_disk", "constant", "map"),
+                                doc="electron density model: an exponential disk n0 exp(-R/R_d - |z|/z_d), "
+                                    "constant (the map is then the DM D-factor), or 'map' (gas_map)")
+    gas_map: str = spec_field("", "str", allow_empty=True,
+                              doc="HEALPix FITS map (Galactic, RING) of the rho_DM-weighted mean n_e along each "
+                                  "sightline [cm^-3], multiplying the DM D-factor (gas_model = 'map')")
     gas_scale_radius: float = spec_field(4.0 * _KPC_KM, "quantity", physical_type="length", unit="kpc", gt=0,
                                          le=1e3 * _KPC_KM, doc="radial scale R_d of the gas disk")
     gas_scale_height: float = spec_field(1.0 * _KPC_KM, "quantity", physical_type="length", unit="kpc", gt=0,
@@ -509,6 +512,8 @@ class NuggetsSection:
                               f"{self.k_max * 1e3:g} MeV")
         if self.nside & (self.nside - 1):
             raise ConfigError(f"nuggets.nside = {self.nside} must be a power of 2")
+        if (self.gas_model == "map") != bool(self.gas_map):
+            raise ConfigError("nuggets.gas_map needs gas_model = 'map', and gas_model = 'map' needs nuggets.gas_map")
 
 
 @dataclass(frozen=True)

@@ -127,9 +127,29 @@ def build_emissivity(n: Any) -> tuple[Any, Any]:
         dm = Burkert.local(rs or 9.0, rho, r_sun)
     if n.gas_model == "exponential_disk":
         gas = ExponentialDisk(1.0, n.gas_scale_radius / _KPC_KM, n.gas_scale_height / _KPC_KM)
+    elif n.gas_model == "map":
+        gas = _read_gas_map(n.gas_map)
     else:
         gas = ConstantSphere(1.0, r_sun + n.s_max / _KPC_KM)
     return dm, gas
+
+
+def _read_gas_map(path: str) -> Any:
+    """A user gas map (HEALPix FITS, Galactic; RING unless the header says NESTED) as a GasMap."""
+    from pathlib import Path as _P
+
+    import healpy as hp
+
+    from mcdm.sky.profiles import GasMap
+
+    if not _P(path).is_file():
+        raise ConfigError(f"nuggets.gas_map = {path!r} does not exist")
+    try:
+        values, header = hp.read_map(path, field=0, h=True, nest=None)
+    except Exception as exc:  # healpy raises several errors for a foreign file
+        raise ConfigError(f"nuggets.gas_map = {path!r} is not a HEALPix map: {exc}") from exc
+    nest = str(dict(header).get("ORDERING", "RING")).upper().startswith("NEST")
+    return GasMap(values, nest=nest)
 
 
 def _band_integral(s: Callable, k_lo: float, k_hi: float) -> float:

@@ -160,3 +160,18 @@ def test_comptel_comparison_from_user_files(tmp_path):
     err = np.where(model > d, [0.003, 0.002, 0.005], [0.002, 0.002, 0.005])
     assert comp["chi2"] == pytest.approx(np.sum(((d - model) / err) ** 2))
     assert "photons.parquet" not in {p.name for p in out.iterdir()}
+
+
+def test_user_gas_map(tmp_path):
+    """A constant user gas map gives the 'constant' gas model's normalised map (the constant cancels);
+    the two gas keys must come together; a missing file is named."""
+    nside = 16
+    path = tmp_path / "gas.fits"
+    hp.write_map(path, np.full(hp.nside2npix(nside), 3.0), dtype=np.float64)
+    _, ctx_map = nuggets.compile_job(config_from_dict(_doc(gas_model="map", gas_map=str(path), effective_area="0 cm2")))
+    _, ctx_const = nuggets.compile_job(config_from_dict(_doc(gas_model="constant", effective_area="0 cm2")))
+    assert np.allclose(ctx_map["i511_map"], ctx_const["i511_map"], rtol=1e-9)
+    with pytest.raises(ConfigError, match="gas_map"):
+        config_from_dict(_doc(gas_model="map"))
+    with pytest.raises(ConfigError, match="does not exist"):
+        nuggets.compile_job(config_from_dict(_doc(gas_model="map", gas_map=str(tmp_path / "none.fits"))))
