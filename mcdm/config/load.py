@@ -91,7 +91,7 @@ def config_from_dict(data: Mapping[str, Any]) -> RunConfig:
     run = data.get("run")
     scenario = run.get("scenario") if isinstance(run, Mapping) else None
     for name in _REQUIRED_SECTIONS:
-        if name == "site" and scenario in SITE_FREE_SCENARIOS:
+        if name == "site" and isinstance(scenario, str) and scenario in SITE_FREE_SCENARIOS:
             continue
         if name not in data:
             raise ConfigError(f"the config has no [{name}] section, which is required")
