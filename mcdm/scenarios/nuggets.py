@@ -402,7 +402,7 @@ def _photon_outputs(cfg: RunConfig, job: NuggetJob, total: PhotonSample, outdir:
 
 def report(cfg: RunConfig, job: NuggetJob, context: dict[str, Any], total: PhotonSample, outdir) -> list[str]:
     """Write maps, ROI spectra, the photon catalog, plots and the summary; return the file names."""
-    from mcdm.io import atomic_write_json, to_jsonable
+    from mcdm.io import atomic_write_json, to_jsonable, write_summary
     from mcdm.sky.los import mollview_png, roi_outlines, write_healpix_fits
 
     n = cfg.nuggets
@@ -440,7 +440,7 @@ def report(cfg: RunConfig, job: NuggetJob, context: dict[str, Any], total: Photo
         written += files
     dm, gas = context["profiles"]
     summary = {
-        "schema": "mcdm.nugget_summary", "schema_version": 1,
+        "scenario": "nuggets",
         "units": {"i511": "ph cm-2 s-1 sr-1", "band_photons": "ph cm-2 s-1 sr-1 per unit i511",
                   "band_energy": "MeV cm-2 s-1 sr-1 per unit i511", "k": "MeV", "exposure": "cm2 s",
                   "map_seconds": "s"},
@@ -455,6 +455,11 @@ def report(cfg: RunConfig, job: NuggetJob, context: dict[str, Any], total: Photo
                     "shard_seconds": total.seconds},
         "comparison": {k_: v for k_, v in comp.items() if k_ in ("chi2", "n_points")},
     }
-    atomic_write_json(outdir / "summary.json", to_jsonable(summary))
+    summary["headline"] = {
+        f"continuum {job.k_band[0]:.3g}-{job.k_band[1]:.3g} MeV, COMPTEL box":
+            f"{spectra['i511_box'] * band_photons:.4g} ph cm-2 s-1 sr-1",
+        "<M>_box / <M>_6deg (paper: 1)": f"{spectra['morphology_ratio_box_over_disc6']:.4f}",
+        "photons sampled / expected": f"{photon_stats['sampled']} / {job.expected:.6g}"}
+    write_summary(outdir / "summary.json", to_jsonable(summary))
     written.append("summary.json")
     return written

@@ -157,7 +157,7 @@ def report(cfg: RunConfig, job: SidmJob, context: dict[str, Any], total: SidmTab
     """Write the table, the system averages, the plot and the summary; return the file names."""
     import pandas as pd
 
-    from mcdm.io import atomic_path, atomic_write_json, to_jsonable
+    from mcdm.io import atomic_path, atomic_write_json, to_jsonable, write_summary
 
     outdir = Path(outdir)
     f = job.excited_fraction
@@ -179,12 +179,14 @@ def report(cfg: RunConfig, job: SidmJob, context: dict[str, Any], total: SidmTab
         _plot(outdir / "sigma_over_m.png", job, total, systems)
         written.append("sigma_over_m.png")
     p = job.potential
-    summary = {"schema": "mcdm.sidm_summary", "schema_version": 1, "units": {**units, "m": "GeV", "seconds": "s"},
+    summary = {"scenario": "sidm", "units": {**units, "m": "GeV", "seconds": "s"},
                "alpha_chi": p.alpha_chi, "m_chi": p.m_chi_gev, "m_s": p.m_s_gev, "b = alpha m/m_s": p.b,
                "excited_fraction": f, "identical_half": job.identical_half, "method": job.method,
                "speeds": int(total.v.size),
                "systems_sigma_over_m": {k: v["sigma_over_m"] for k, v in systems.items()},
                "table_seconds": total.seconds, "average_seconds": time.perf_counter() - t0}
-    atomic_write_json(outdir / "summary.json", to_jsonable(summary))
+    summary["headline"] = {f"<sigma_T v>/(m <v>) {k} (f = {f:g})": f"{v['sigma_over_m']:.4g} cm2/g"
+                           for k, v in systems.items()}
+    write_summary(outdir / "summary.json", to_jsonable(summary))
     written.append("summary.json")
     return written

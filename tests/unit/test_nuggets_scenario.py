@@ -121,7 +121,7 @@ def test_a_run_writes_its_outputs(tmp_path):
               "photons.parquet", "events.fits", "photons.png", "summary.json", "manifest.json"):
         assert f in names, f
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["schema"] == "mcdm.nugget_summary" and summary["units"]["i511"] == "ph cm-2 s-1 sr-1"
+    assert summary["schema"] == "mcdm.summary" and summary["scenario"] == "nuggets" and summary["units"]["i511"] == "ph cm-2 s-1 sr-1"
     cat = EventCatalog.read_parquet(out / "photons.parquet")
     assert len(cat) == summary["catalog"]["sampled"] > 0
     assert cat.units["glon_deg"] == "deg"

@@ -74,7 +74,14 @@ def test_show_refuses_a_newer_summary_and_reads_an_old_one(tmp_path, capsys):
 
 def test_reference_summaries_in_git_still_read():
     """results/*/ summaries committed before versioning read as version 0."""
-    paths = sorted(REPO.glob("results/**/summary.json"))
+    import subprocess
+
+    try:  # committed files only: local run outputs under results/<run>/ are not versioned
+        listed = subprocess.run(["git", "ls-files", "results"], cwd=REPO, capture_output=True, text=True,
+                                check=True).stdout.split()
+        paths = sorted(REPO / p for p in listed if p.endswith("/summary.json"))
+    except (OSError, subprocess.CalledProcessError):  # not a git checkout
+        paths = sorted(REPO.glob("results/**/summary.json"))
     assert paths, "no reference summaries found under results/"
     for path in paths:
         assert isinstance(read_summary(path), dict)
