@@ -17,6 +17,7 @@ GROUPS = {
     "pearls": "benchmarks.pearls",
     "forest": "benchmarks.forest",
     "nuggets": "benchmarks.nuggets",
+    "idm": "benchmarks.idm",
     "midm": "benchmarks.midm",
     "scan": "benchmarks.scan",
     "scaling": "benchmarks.scaling",

@@ -22,6 +22,7 @@ from mcdm.config.schema import (
     ForestSection,
     NuggetsSection,
     SidmSection,
+    IdmSection,
     HaloSection,
     MidmSection,
     OutputSection,
@@ -58,6 +59,7 @@ class RunConfig:
     forest: ForestSection = field(default_factory=ForestSection)
     nuggets: NuggetsSection = field(default_factory=NuggetsSection)
     sidm: SidmSection = field(default_factory=SidmSection)
+    idm: IdmSection = field(default_factory=IdmSection)
 
 
 _SECTION_TYPES: dict[str, type] = {
@@ -75,10 +77,11 @@ _SECTION_TYPES: dict[str, type] = {
     "forest": ForestSection,
     "nuggets": NuggetsSection,
     "sidm": SidmSection,
+    "idm": IdmSection,
 }
 _REQUIRED_SECTIONS = ("run", "site")
 #: scenarios that never use the laboratory: [site] is optional for them (a default is filled in)
-SITE_FREE_SCENARIOS = frozenset({"forest", "nuggets", "sidm"})
+SITE_FREE_SCENARIOS = frozenset({"forest", "nuggets", "sidm", "idm-recoils"})
 
 
 def config_from_dict(data: Mapping[str, Any]) -> RunConfig:
@@ -123,6 +126,7 @@ def _check_cross_field(cfg: RunConfig) -> None:
     cfg.forest.validate()
     cfg.nuggets.validate()
     cfg.sidm.validate()
+    cfg.idm.validate()
 
 
 def _check_transport(cfg: RunConfig) -> None:

@@ -25,13 +25,14 @@ __all__ = [
     "ForestSection",
     "NuggetsSection",
     "SidmSection",
+    "IdmSection",
     "SCENARIOS",
     "site_choices",
     "earth_choices",
 ]
 
 #: scenarios a config may name (the registry of runnable jobs lives in mcdm.run)
-SCENARIOS = ("halo_flux", "midm", "transport", "pearls", "forest", "nuggets", "sidm")
+SCENARIOS = ("halo_flux", "midm", "transport", "pearls", "forest", "nuggets", "sidm", "idm-recoils")
 
 
 def site_choices() -> list[str]:
@@ -550,3 +551,51 @@ class SidmSection:
 
         if not self.v_min < self.v_max:
             raise ConfigError(f"sidm.v_min = {self.v_min:g} km/s must be below sidm.v_max = {self.v_max:g} km/s")
+
+
+@dataclass(frozen=True)
+class IdmSection:
+    """[idm]: inelastic nuclear recoils of seed 003's Majorana DM over a year (issue 10,
+    :mod:`mcdm.scenarios.idm_recoils`): dR/dE_R(t) for 'axial_proton' (axial DM current x proton vector
+    current through a kinetically mixed Z', NREFT c8/c9 with the inelastic (delta/q)^2 term), 'si'
+    (spin-independent, Helm) or 'magnetic' (seed 004's magnetic inelastic DM), the annual-modulation
+    fit per energy and a synthetic recoil catalog. The halo is [halo] (SHM with the Earth's orbit).
+    """
+
+    model: str = spec_field("axial_proton", "str", choices=("axial_proton", "si", "magnetic"),
+                            doc="interaction: seed 003's axial-proton coupling, spin-independent, or magnetic dipole")
+    m_chi: float = spec_field(100.0, "quantity", physical_type="mass", unit="GeV", gt=0, le=1e6,
+                              doc="dark-matter mass m_chi1")
+    delta: float = spec_field(100e-6, "quantity", physical_type="energy", unit="keV", ge=-1e-2, le=1e-2,
+                              doc="mass splitting m_chi2 - m_chi1 (< 0: exothermic chi2 -> chi1 down-scatter)")
+    target: str = spec_field("Xe", "str", doc="target: 'Xe' (shell-model responses) or a formula such as 'NaI'")
+    g_chi: float = spec_field(2.5e-5, "float", ge=0, le=10,
+                              doc="Z' chi2 chi1 axial coupling g_chi (default g/20 with g from g-2 at 10 MeV)")
+    epsilon: float = spec_field(7.2e-6, "float", ge=0, le=1,
+                                doc="Z'-photon kinetic mixing epsilon (default the mu/tau loop value g/69.3)")
+    m_zprime: float = spec_field(10e-3, "quantity", physical_type="mass", unit="MeV", gt=0, le=1e3,
+                                 doc="Z' mass")
+    propagator: str = spec_field("full", "str", choices=("full", "contact"),
+                                 doc="Z' propagator 1/(q^2 + m_Z'^2) ('full') or 1/m_Z'^2 ('contact', heavy Z')")
+    c8_sign: float = spec_field(-1.0, "float", ge=-1, le=1, doc="relative sign of c8 (AFH: -2 O8 + 2 O9): +1 or -1")
+    vertex_factor: float = spec_field(1.0, "float", gt=0, le=10, doc="normalisation k of the chi2 chi1 vertex (lost)")
+    sigma_p: float = spec_field(1e-45, "quantity", physical_type="area", unit="cm2", ge=0, le=1e-20,
+                                doc="DM-nucleon cross section at q = 0 (model = 'si')")
+    g_M: float = spec_field(2e-3, "float", gt=0, le=1e3, doc="magnetic dipole coupling (model = 'magnetic', seed 004 Eq. 4)")
+    e_min: float = spec_field(1e-6, "quantity", physical_type="energy", unit="keV", gt=0, le=1e-2,
+                              doc="lowest recoil energy of the table")
+    e_max: float = spec_field(100e-6, "quantity", physical_type="energy", unit="keV", gt=0, le=1e-2,
+                              doc="highest recoil energy of the table")
+    energies: int = spec_field(100, "int", ge=2, le=100_000, doc="recoil energies of the table (linear grid)")
+    days: int = spec_field(365, "int", ge=3, le=100_000, doc="daily spectra from [time] start (days + 1 nodes)")
+    detector_mass: float = spec_field(1000.0 * 5.609588603804452e26, "quantity", physical_type="mass", unit="kg",
+                                      ge=0, le=1e33, doc="target mass of the synthetic catalog, live all year (0: none)")
+
+    def validate(self) -> None:
+        """Cross-field checks; raise a ConfigError naming the fields."""
+        from mcdm.errors import ConfigError
+
+        if not self.e_min < self.e_max:
+            raise ConfigError(f"idm.e_min = {self.e_min * 1e6:g} keV must be below idm.e_max = {self.e_max * 1e6:g} keV")
+        if self.c8_sign not in (-1.0, 1.0):
+            raise ConfigError(f"idm.c8_sign = {self.c8_sign:g} must be +1 or -1")
