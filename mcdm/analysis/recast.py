@@ -37,21 +37,17 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import tomllib
-from dataclasses import dataclass
-from functools import lru_cache
-from importlib import resources
 from typing import Any, Iterable, Sequence
 
 import numpy as np
 from scipy import optimize
 
-from mcdm.constants import AMU_GEV, C_KM_S, GEV_PER_GRAM, SECONDS_PER_DAY
+from mcdm.constants import C_KM_S, GEV_PER_GRAM, SECONDS_PER_DAY
 from mcdm.errors import ConfigError, McdmError
 from mcdm.physics.cross_section import COEFFICIENTS, differential_rate_per_target, reduced_mass
 from mcdm.physics.midm import MagneticInelasticDM
-from mcdm.physics.nuclear import (OPERATORS, NuclearResponse, helm_response,
-                                  oscillator_length_gev)
+from mcdm.physics.nuclear import NuclearResponse
+from mcdm.physics.xenon import XENON_DATA, XENON_MODELS, XenonIsotope, xenon_isotopes, xenon_target
 from mcdm.source.halo import StandardHaloModel
 
 __all__ = [
@@ -83,14 +79,10 @@ __all__ = [
     "mass_bound_for_coupling",
 ]
 
-#: xenon response choices (module docstring)
-XENON_MODELS = ("shell_model", "helm+shell_spin", "helm")
 #: normalisation -> (Eq. 32 prefactor, coupling convention, extra isospin factor) (module docstring)
 NORMALISATIONS = {"paper": ("paper", "paper", 1.0),
                   "authors_code": ("standard", "authors_code", 1.0),
                   "nreft": ("standard", "paper", 4.0)}
-#: package data file of the xenon shell-model responses and isotope table
-XENON_DATA = "xenon_shell_model.toml"
 #: LZ first results (paper ref. [70]): fiducial mass [t], live time [d], NR window [keV]
 LZ_FIDUCIAL_TONNES = 5.5
 LZ_LIVE_DAYS = 60.0
@@ -127,93 +119,6 @@ def gaussian_upper_limit(n_observed: float, z: float = _Z90) -> float:
 
 #: Sec. 4.2: calibration-independent bound, 333 + 1.2816 sqrt(333) = 356.4 events
 LZ_N_MAX_ALL = gaussian_upper_limit(LZ_N_OBSERVED_ALL)
-
-
-@dataclass(frozen=True)
-class XenonIsotope:
-    """One natural xenon isotope of the recast.
-
-    Attributes
-    ----------
-    name : str -- ``"Xe131"``
-    A : int -- mass number; Z = 54
-    spin : float -- ground-state spin [hbar]
-    abundance : float -- atom fraction, renormalised over the seven isotopes [1]
-    mass_u : float -- atomic mass [u]
-    """
-
-    name: str
-    A: int
-    spin: float
-    abundance: float
-    mass_u: float
-
-    @property
-    def mass_gev(self) -> float:
-        """Atomic mass [GeV]."""
-        return self.mass_u * AMU_GEV
-
-
-@lru_cache(maxsize=None)
-def _xenon_data() -> dict[str, Any]:
-    res = resources.files("mcdm").joinpath("data", "nuclear_responses", XENON_DATA)
-    return tomllib.loads(res.read_text(encoding="utf-8"))
-
-
-def xenon_isotopes() -> tuple[XenonIsotope, ...]:
-    """The seven xenon isotopes with atom fractions renormalised to sum to 1 (ascending A)."""
-    nuclides = _xenon_data()["nuclides"]
-    total = sum(float(e["abundance"]) for e in nuclides.values())
-    out = [XenonIsotope(name=k, A=int(e["A"]), spin=float(e["spin"]),
-                        abundance=float(e["abundance"]) / total, mass_u=float(e["mass_u"]))
-           for k, e in nuclides.items()]
-    return tuple(sorted(out, key=lambda i: i.A))
-
-
-def _shell_response(iso: XenonIsotope, operators: Iterable[str], label: str) -> NuclearResponse:
-    """Polynomial response of ``iso`` with only ``operators`` switched on (others zero)."""
-    entry = _xenon_data()["nuclides"][iso.name]
-    ops = [op for op in operators if op in entry]
-    p = max((len(v) for op in ops for v in entry[op].values()), default=1)
-    coeffs = np.zeros((len(OPERATORS), 2, 2, p))
-    for op in ops:
-        for tt, values in entry[op].items():
-            coeffs[OPERATORS.index(op), int(tt[0]), int(tt[1]), : len(values)] = values
-    coeffs.setflags(write=False)
-    citation = " ".join(str(_xenon_data()["meta"]["citation"]).split())
-    return NuclearResponse(
-        name=label, Z=54, A=iso.A, spin=iso.spin, kind="shell_model", coefficients=coeffs,
-        b=oscillator_length_gev(iso.A), mass_gev=iso.mass_gev,
-        helm=helm_response(iso.name, 54, iso.A, iso.spin).helm, source=citation,
-    )
-
-
-_SPIN_OPERATORS = ("SigmaP", "Delta", "DeltaSigmaP")
-
-
-def xenon_target(xenon_model: str = "shell_model") -> list[tuple[NuclearResponse, float]]:
-    """Responses of natural xenon and their atom fractions, ``[(response, abundance), ...]``.
-
-    For ``"helm+shell_spin"`` 129Xe and 131Xe appear twice, as a Helm W_M entry and a spin-only
-    entry (``"Xe129[spin]"``) with the same abundance; the rate is linear in the W's, so the sum is
-    the rate of the combined response.
-
-    Parameters
-    ----------
-    xenon_model : str -- one of :data:`XENON_MODELS`
-    """
-    if xenon_model not in XENON_MODELS:
-        raise ConfigError(f"xenon_model {xenon_model!r} is unknown; "
-                          f"choose one of {list(XENON_MODELS)}")
-    out: list[tuple[NuclearResponse, float]] = []
-    for iso in xenon_isotopes():
-        if xenon_model == "shell_model":
-            out.append((_shell_response(iso, OPERATORS, iso.name), iso.abundance))
-            continue
-        out.append((helm_response(iso.name, 54, iso.A, iso.spin, iso.mass_gev), iso.abundance))
-        if xenon_model == "helm+shell_spin" and iso.spin > 0:
-            out.append((_shell_response(iso, _SPIN_OPERATORS, f"{iso.name}[spin]"), iso.abundance))
-    return out
 
 
 def earth_speed_km_s(dates: str | Sequence[str] = PAPER_DATE) -> float:

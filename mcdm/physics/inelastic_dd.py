@@ -61,7 +61,7 @@ Models (frozen dataclasses, ``model`` names in :data:`MODELS`):
   at v_perp = 0 and at one v_perp > 0 (the MIDM |M|^2 is linear in v_perp^2, Eq. 26).
 
 Targets: ``"si"`` takes any formula of :func:`mcdm.physics.recoil.target_fractions` (Helm); the NREFT
-models take ``"Xe"`` (shell-model responses of :func:`mcdm.analysis.recast.xenon_target`) or a formula
+models take ``"Xe"`` (shell-model responses of :func:`mcdm.physics.xenon.xenon_target`) or a formula
 whose nuclides have App.-B responses (Mg, Al, Si, Fe), others with a Helm W_M stand-in (spin
 responses omitted, :func:`mcdm.physics.nuclear.response_for`).
 
@@ -374,7 +374,7 @@ def nreft_targets(target: str | Mapping[str, float], model: str) -> list[NreftTa
         return [NreftTarget(t.name, w, t.mass_gev, int(t.A), int(t.Z))
                 for t, w in zip(target_properties(list(fr)), fr.values())]
     if isinstance(target, str) and target.strip() == "Xe":
-        from mcdm.analysis.recast import xenon_target
+        from mcdm.physics.xenon import xenon_target
 
         entries = xenon_target("shell_model")
         total = sum(a * r.mass_gev for r, a in entries)

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 from scipy import integrate
 
+from mcdm.physics import xenon as xenon_data
 from mcdm.analysis import recast as rc
 from mcdm.physics.nuclear import oscillator_length_gev
 from mcdm.source import StandardHaloModel
@@ -138,7 +139,7 @@ def _w0(entry, op):
 
 def test_shell_model_responses_have_the_point_nucleus_normalisation():
     """W_M^{tau tau'}(0) = (2j+1)/16pi x {A^2, A(Z-N), (Z-N)^2} (App. B normalisation) to 1.1e-3."""
-    data = rc._xenon_data()["nuclides"]
+    data = xenon_data._xenon_data()["nuclides"]
     assert sorted(data) == [f"Xe{a}" for a in sorted(ABUNDANCE)]
     for name, e in data.items():
         a, z, j = e["A"], e["Z"], e["spin"]
@@ -154,7 +155,7 @@ def test_shell_model_matches_the_printed_tables_of_1203_3542():
     """131Xe in the proton/neutron basis F^{NN'} = 16pi/(2j+1) W^{NN'} against the two-figure tables
     of Fitzpatrick et al. (arXiv:1203.3542): F_M^{pp} and the asymmetric F_{Sigma',Delta}^{(p,n)},
     F_{Sigma',Delta}^{(n,p)} (first index on Sigma', i.e. on c4), fixing the 01/10 order."""
-    e = rc._xenon_data()["nuclides"]["Xe131"]
+    e = xenon_data._xenon_data()["nuclides"]["Xe131"]
     scale = 16 * math.pi / (2 * e["spin"] + 1)
 
     def pn(op, t_delta, t_sigma):  # t = +1 proton, -1 neutron; key "tau tau'" = (c5/Delta, c4/Sigma')
