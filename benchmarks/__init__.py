@@ -18,6 +18,7 @@ GROUPS = {
     "forest": "benchmarks.forest",
     "nuggets": "benchmarks.nuggets",
     "idm": "benchmarks.idm",
+    "global_signal": "benchmarks.global_signal",
     "midm": "benchmarks.midm",
     "scan": "benchmarks.scan",
     "scaling": "benchmarks.scaling",

@@ -29,7 +29,8 @@ __all__ = ["run", "SCENARIO_MODULES", "scenario_module", "extend_shards"]
 SCENARIO_MODULES = {"halo_flux": "mcdm.scenarios.halo_flux", "midm": "mcdm.scenarios.midm",
                     "transport": "mcdm.scenarios.transport", "pearls": "mcdm.scenarios.pearls",
                     "forest": "mcdm.scenarios.forest", "nuggets": "mcdm.scenarios.nuggets",
-                    "sidm": "mcdm.scenarios.sidm", "idm-recoils": "mcdm.scenarios.idm_recoils"}
+                    "sidm": "mcdm.scenarios.sidm", "idm-recoils": "mcdm.scenarios.idm_recoils",
+                    "global_signal": "mcdm.scenarios.global_signal"}
 #: max_samples = 0 means this many times ``samples``
 DEFAULT_SAMPLE_CAP = 20
 log = logging.getLogger("mcdm")

@@ -23,6 +23,7 @@ from mcdm.config.schema import (
     NuggetsSection,
     SidmSection,
     IdmSection,
+    GlobalSignalSection,
     HaloSection,
     MidmSection,
     OutputSection,
@@ -60,6 +61,7 @@ class RunConfig:
     nuggets: NuggetsSection = field(default_factory=NuggetsSection)
     sidm: SidmSection = field(default_factory=SidmSection)
     idm: IdmSection = field(default_factory=IdmSection)
+    global_signal: GlobalSignalSection = field(default_factory=GlobalSignalSection)
 
 
 _SECTION_TYPES: dict[str, type] = {
@@ -78,10 +80,11 @@ _SECTION_TYPES: dict[str, type] = {
     "nuggets": NuggetsSection,
     "sidm": SidmSection,
     "idm": IdmSection,
+    "global_signal": GlobalSignalSection,
 }
 _REQUIRED_SECTIONS = ("run", "site")
 #: scenarios that never use the laboratory: [site] is optional for them (a default is filled in)
-SITE_FREE_SCENARIOS = frozenset({"forest", "nuggets", "sidm", "idm-recoils"})
+SITE_FREE_SCENARIOS = frozenset({"forest", "nuggets", "sidm", "idm-recoils", "global_signal"})
 
 
 def config_from_dict(data: Mapping[str, Any]) -> RunConfig:
@@ -127,6 +130,7 @@ def _check_cross_field(cfg: RunConfig) -> None:
     cfg.nuggets.validate()
     cfg.sidm.validate()
     cfg.idm.validate()
+    cfg.global_signal.validate()
 
 
 def _check_transport(cfg: RunConfig) -> None:

@@ -26,13 +26,14 @@ __all__ = [
     "NuggetsSection",
     "SidmSection",
     "IdmSection",
+    "GlobalSignalSection",
     "SCENARIOS",
     "site_choices",
     "earth_choices",
 ]
 
 #: scenarios a config may name (the registry of runnable jobs lives in mcdm.run)
-SCENARIOS = ("halo_flux", "midm", "transport", "pearls", "forest", "nuggets", "sidm", "idm-recoils")
+SCENARIOS = ("halo_flux", "midm", "transport", "pearls", "forest", "nuggets", "sidm", "idm-recoils", "global_signal")
 
 
 def site_choices() -> list[str]:
@@ -599,3 +600,65 @@ class IdmSection:
             raise ConfigError(f"idm.e_min = {self.e_min * 1e6:g} keV must be below idm.e_max = {self.e_max * 1e6:g} keV")
         if self.c8_sign not in (-1.0, 1.0):
             raise ConfigError(f"idm.c8_sign = {self.c8_sign:g} must be +1 or -1")
+
+
+@dataclass(frozen=True)
+class GlobalSignalSection:
+    """[global_signal]: dark-atom CMB absorption of seed 002 part 2 (issue 11,
+    :mod:`mcdm.scenarios.global_signal`): the global 21-cm-band signal delta T_b(nu_0) of two-level DM
+    (CAMB thermal history, stiff excitation-temperature ODE, Sobolev depth, free-free damping), an
+    optional EDGES fit (user file, or the labelled synthetic demo) with a seeded random search over the
+    six Table-2 parameters split over the run's shards and an iminuit refinement, the FIRAS chi^2 (user
+    file) and the Milky Way cooling / dipole bounds. The defaults are a documented demonstration point
+    (trough 78 MHz, 0.5 K, 19 MHz), not the paper's lost values.
+    """
+
+    m_chi: float = spec_field(1e-3, "quantity", physical_type="mass", unit="MeV", gt=0, le=1.0, doc="DM mass m_chi")
+    nu_star: float = spec_field(156.2e9, "quantity", physical_type="frequency", unit="GHz", gt=0, le=1e15,
+                                doc="transition frequency nu* (156.2 GHz: T* = 7.5 K)")
+    radiative_coupling: float = spec_field(30.0, "float", gt=0, le=1e8, doc="calA = A10/A_HI [1] (lost in the paper)")
+    a: float = spec_field(0.135, "float", ge=0, le=1e6, doc="kappa_sat in units of the Bullet-cluster value (Eq. 24)")
+    z_sat: float = spec_field(2000.0, "float", ge=0, le=1e8, doc="saturation redshift of kappa_10 (Eq. 23)")
+    beta: float = spec_field(5.7, "float", ge=0, le=50, doc="power-law index of kappa_10 ∝ T_chi^beta below z_sat")
+    z_dec: float = spec_field(1e5, "float", ge=0, le=1e9, doc="DM kinetic decoupling redshift (lost; Eq. 34 from E_B)")
+    a_hi: float = spec_field(2.85e-15, "float", gt=0, le=1e-12, doc="hydrogen A_HI [1/s] (2.85e-15 or 2.876e-15)")
+    nu_min: float = spec_field(40e6, "quantity", physical_type="frequency", unit="MHz", gt=0, le=1e12,
+                               doc="lowest frequency of the global-signal curve")
+    nu_max: float = spec_field(200e6, "quantity", physical_type="frequency", unit="MHz", gt=0, le=1e12,
+                               doc="highest frequency of the global-signal curve")
+    channels: int = spec_field(321, "int", ge=8, le=100_000, doc="channels of the curve (linear in frequency)")
+    edges_file: str = spec_field("", "str", allow_empty=True,
+                                 doc="EDGES low-band CSV (frequency, weight, Tsky); 'synthetic' for the labelled "
+                                     "demo spectrum; empty: no fit")
+    foreground: str = spec_field("linear", "str", choices=("linear", "physical"), doc="EDGES foreground form (Eq. 33)")
+    search_points: int = spec_field(0, "int", ge=0, le=10**9,
+                                    doc="random-search points over the ranges (split over run.shards); 0: none")
+    refine: bool = spec_field(True, "bool", doc="refine the best search point with iminuit")
+    m_chi_range: tuple = spec_field((0.3, 10.0), "vector", physical_type="dimensionless", unit="", length=2, gt=0,
+                                    doc="search range of m_chi [MeV] (log-uniform)")
+    t_star_range: tuple = spec_field((4.8, 9.6), "vector", physical_type="dimensionless", unit="", length=2, gt=0,
+                                     doc="search range of T* [K] (uniform)")
+    calA_range: tuple = spec_field((0.1, 300.0), "vector", physical_type="dimensionless", unit="", length=2, gt=0,
+                                   doc="search range of calA (log-uniform)")
+    a_range: tuple = spec_field((0.01, 1.0), "vector", physical_type="dimensionless", unit="", length=2, gt=0,
+                                doc="search range of a (log-uniform)")
+    z_sat_range: tuple = spec_field((1000.0, 5000.0), "vector", physical_type="dimensionless", unit="", length=2,
+                                    gt=0, doc="search range of z_sat (log-uniform)")
+    beta_range: tuple = spec_field((0.0, 10.0), "vector", physical_type="dimensionless", unit="", length=2, ge=0,
+                                   doc="search range of beta (uniform)")
+    firas_file: str = spec_field("", "str", allow_empty=True,
+                                 doc="FIRAS residual file (LAMBDA monopole layout, or nu, residual, sigma); empty: none")
+    firas_unit: str = spec_field("cm-1", "str", choices=("cm-1", "GHz"), doc="frequency unit of the FIRAS file")
+
+    def validate(self) -> None:
+        """Cross-field checks; raise a ConfigError naming the fields."""
+        from mcdm.errors import ConfigError
+
+        if not self.nu_min < self.nu_max:
+            raise ConfigError("global_signal.nu_min must be below global_signal.nu_max")
+        for name in ("m_chi_range", "t_star_range", "calA_range", "a_range", "z_sat_range", "beta_range"):
+            lo, hi = getattr(self, name)
+            if not lo <= hi:
+                raise ConfigError(f"global_signal.{name} = [{lo:g}, {hi:g}] needs low <= high")
+        if self.search_points and not self.edges_file:
+            raise ConfigError("global_signal.search_points needs global_signal.edges_file (a file or 'synthetic')")
