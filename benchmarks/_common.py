@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-__all__ = ["REPO", "in_subprocess", "in_subprocesses", "best_of", "peak_rss_mib", "job_doc", "timed_run",
+__all__ = ["REPO", "quick_cli", "in_subprocess", "in_subprocesses", "best_of", "peak_rss_mib", "job_doc", "timed_run",
            "shard_seconds", "extrapolate", "temp_dir", "dask_cluster"]
 
 #: repository root (``python3 -m benchmarks`` runs from here)
@@ -155,3 +155,13 @@ def extrapolate(wall: float, rel_error: float, target: float) -> float:
 def temp_dir() -> tempfile.TemporaryDirectory:
     """A temporary output folder for one measurement."""
     return tempfile.TemporaryDirectory(prefix="mcdm-bench-")
+
+
+def quick_cli(doc: str, measure: Callable[[bool], Any], quick_help: str, argv: list[str] | None = None) -> None:
+    """The command line of a group module: ``--quick`` (``quick_help``), then print ``measure`` as JSON."""
+    import argparse
+    import json
+
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help=quick_help)
+    print(json.dumps(measure(parser.parse_args(argv).quick), indent=1))

@@ -13,12 +13,11 @@ Usage::
 """
 from __future__ import annotations
 
-import argparse
 import json
 import tomllib
 from typing import Any
 
-from benchmarks._common import REPO, in_subprocess, shard_seconds, temp_dir
+from benchmarks._common import REPO, in_subprocess, quick_cli, shard_seconds, temp_dir
 
 __all__ = ["measure", "forest_run", "main", "TARGET_S", "TARGET_SIGHTLINES"]
 
@@ -64,9 +63,7 @@ def measure(quick: bool = False) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="100 sightlines")
-    print(json.dumps(measure(parser.parse_args(argv).quick), indent=1))
+    quick_cli(__doc__, measure, "100 sightlines", argv)
 
 
 if __name__ == "__main__":

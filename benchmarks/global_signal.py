@@ -11,11 +11,9 @@ Usage::
 """
 from __future__ import annotations
 
-import argparse
-import json
 from typing import Any
 
-from benchmarks._common import REPO, in_subprocess, peak_rss_mib
+from benchmarks._common import REPO, in_subprocess, peak_rss_mib, quick_cli
 
 __all__ = ["measure", "curve_timing", "main", "TARGET_CURVE_S", "PAPER_POINTS"]
 
@@ -47,9 +45,7 @@ def measure(quick: bool = False) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="20 random curves")
-    print(json.dumps(measure(parser.parse_args(argv).quick), indent=1))
+    quick_cli(__doc__, measure, "20 random curves", argv)
 
 
 if __name__ == "__main__":

@@ -13,11 +13,9 @@ Usage::
 """
 from __future__ import annotations
 
-import argparse
-import json
 from typing import Any
 
-from benchmarks._common import best_of, in_subprocess, peak_rss_mib
+from benchmarks._common import best_of, in_subprocess, peak_rss_mib, quick_cli
 
 __all__ = ["measure", "sidm_timing", "recoil_timing", "main", "TARGET_SIDM_S", "TARGET_YEAR_S"]
 
@@ -78,9 +76,7 @@ def measure(quick: bool = False) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small sizes")
-    print(json.dumps(measure(parser.parse_args(argv).quick), indent=1))
+    quick_cli(__doc__, measure, "small sizes", argv)
 
 
 if __name__ == "__main__":

@@ -11,12 +11,11 @@ Usage::
 """
 from __future__ import annotations
 
-import argparse
 import json
 import tomllib
 from typing import Any
 
-from benchmarks._common import REPO, in_subprocess, shard_seconds, temp_dir, timed_run
+from benchmarks._common import REPO, in_subprocess, quick_cli, shard_seconds, temp_dir, timed_run
 
 __all__ = ["measure", "example_run", "main", "TARGET_S", "TARGET_PEARLS"]
 
@@ -49,9 +48,7 @@ def measure(quick: bool = False) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small samples (seconds)")
-    print(json.dumps(measure(parser.parse_args(argv).quick), indent=1))
+    quick_cli(__doc__, measure, "small samples (seconds)", argv)
 
 
 if __name__ == "__main__":

@@ -50,6 +50,7 @@ import numpy as np
 from scipy.integrate import solve_ivp
 
 from mcdm.errors import ConfigError
+from mcdm.forest._fields import coerce_bounded
 from mcdm.forest.cosmology import ForestCosmology
 from mcdm.forest.microphysics import A_HI_VALUES, G_RATIO, TwoLevelDM
 from mcdm.forest.thermal_history import ThermalHistory, thermal_history
@@ -216,15 +217,7 @@ class GlobalSignalParams:
     def __post_init__(self) -> None:
         bounds = {"a": (0.0, 1e6), "z_sat": (0.0, 1e8), "beta": (0.0, 50.0), "z_dec": (0.0, 1e9),
                   "sigma_over_m_bc": (0.0, 1e6), "v_bc": (0.0, 3e5)}
-        for name, (lo, hi) in bounds.items():
-            value = getattr(self, name)
-            try:
-                value = float(value)
-            except (TypeError, ValueError):
-                raise ConfigError(f"{name} must be a number, got {value!r}") from None
-            if not (math.isfinite(value) and lo <= value <= hi):
-                raise ConfigError(f"{name} must be finite and in [{lo:g}, {hi:g}], got {value!r}")
-            object.__setattr__(self, name, value)
+        coerce_bounded(self, bounds)
         dm = TwoLevelDM(m_chi=self.m_chi, nu_star=self.nu_star, radiative_coupling=self.radiative_coupling,
                         a_hi=self.a_hi)  # validates m_chi, nu_star, calA, a_hi
         for name in ("m_chi", "nu_star", "radiative_coupling", "a_hi"):

@@ -34,6 +34,7 @@ import astropy.units as u
 import numpy as np
 
 from mcdm.errors import ConfigError
+from mcdm.forest._fields import coerce_bounded
 from mcdm.forest.cosmology import ForestCosmology
 
 __all__ = [
@@ -145,15 +146,7 @@ class HaloModel:
         bounds = {"edge_rvir": (1.0, math.inf), "temperature_factor": (1e-3, 1e3),
                   "dm_fraction": (1e-6, 1.0), "dispersion_norm_dex": (-5.0, 5.0),
                   "dispersion_slope": (-5.0, 5.0)}
-        for name, (lo, hi) in bounds.items():
-            value = getattr(self, name)
-            try:
-                value = float(value)
-            except (TypeError, ValueError):
-                raise ConfigError(f"{name} must be a number, got {value!r}") from None
-            if not (math.isfinite(value) and lo <= value <= hi):
-                raise ConfigError(f"{name} must be finite and in [{lo:g}, {hi:g}], got {value!r}")
-            object.__setattr__(self, name, value)
+        coerce_bounded(self, bounds)
 
     # ------------------------------------------------------------------- colossus-backed pieces
     def _per_redshift(self, M: Any, z: Any, fn) -> np.ndarray:

@@ -82,6 +82,12 @@ class _Spherical:
         """Radii [kpc] where the density jumps (panel edges for the integrator)."""
         return ()
 
+    @classmethod
+    def _normalised_at(cls, rho_local: float, r_sun: float, *shape: float):
+        """The profile with shape parameters ``shape`` scaled so that rho(r_sun) = rho_local."""
+        unit = cls(1.0, *shape).density_r(_positive("r_sun", r_sun))
+        return cls(_positive("rho_local", rho_local) / float(unit), *shape)
+
 
 @dataclass(frozen=True)
 class NFW(_Spherical):
@@ -99,8 +105,7 @@ class NFW(_Spherical):
     def local(cls, r_s: float = 20.0, rho_local: float = RHO_LOCAL_GEV_CM3,
               r_sun: float = R_SUN_KPC) -> "NFW":
         """NFW with scale radius r_s [kpc] and rho(r_sun) = rho_local [GeV/cm^3]."""
-        shape = cls(1.0, _positive("r_s", r_s)).density_r(_positive("r_sun", r_sun))
-        return cls(_positive("rho_local", rho_local) / float(shape), r_s)
+        return cls._normalised_at(rho_local, r_sun, _positive("r_s", r_s))
 
     def density_r(self, r) -> np.ndarray:
         q = np.asarray(r, dtype=np.float64) / self.r_s
@@ -129,8 +134,7 @@ class Einasto(_Spherical):
     def local(cls, r_s: float = 20.0, alpha: float = 0.17, rho_local: float = RHO_LOCAL_GEV_CM3,
               r_sun: float = R_SUN_KPC) -> "Einasto":
         """Einasto with (r_s [kpc], alpha) and rho(r_sun) = rho_local [GeV/cm^3]."""
-        shape = cls(1.0, _positive("r_s", r_s), alpha).density_r(_positive("r_sun", r_sun))
-        return cls(_positive("rho_local", rho_local) / float(shape), r_s, alpha)
+        return cls._normalised_at(rho_local, r_sun, _positive("r_s", r_s), alpha)
 
     def density_r(self, r) -> np.ndarray:
         q = np.asarray(r, dtype=np.float64) / self.r_s
@@ -156,8 +160,7 @@ class Burkert(_Spherical):
     def local(cls, r_0: float = 9.0, rho_local: float = RHO_LOCAL_GEV_CM3,
               r_sun: float = R_SUN_KPC) -> "Burkert":
         """Burkert with core radius r_0 [kpc] and rho(r_sun) = rho_local [GeV/cm^3]."""
-        shape = cls(1.0, _positive("r_0", r_0)).density_r(_positive("r_sun", r_sun))
-        return cls(_positive("rho_local", rho_local) / float(shape), r_0)
+        return cls._normalised_at(rho_local, r_sun, _positive("r_0", r_0))
 
     def density_r(self, r) -> np.ndarray:
         q = np.asarray(r, dtype=np.float64) / self.r_0
