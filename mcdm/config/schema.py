@@ -451,7 +451,7 @@ class NuggetsSection:
                             doc="chemical potential at the quark surface mu_0 (electrosphere, Eq. A.1)")
     zmax_over_z0: float = spec_field(30.0, "float", gt=0, le=1e6,
                                      doc="electrosphere cut-off height z_max / z_0 [1] (Fig. 1: 30)")
-    v_e: float = spec_field(0.3, "float", gt=0, le=1,
+    v_e: float = spec_field(0.3, "float", ge=1e-3, le=1,
                             doc="infall speed of the electrons [c] (Eq. A.3; not given by the paper: a knob)")
     weighting: str = spec_field("literal", "str", choices=("literal", "annihilations"),
                                 doc="Eq. (A.4) height weight: N(z) as printed, or -dN/dz (annihilations)")

@@ -79,6 +79,7 @@ from scipy import special
 
 from mcdm.constants import ALPHA, C_KM_S, HBARC_GEV_CM, M_PROTON_GEV, SECONDS_PER_DAY
 from mcdm.errors import ConfigError
+from mcdm.physics import _checks
 
 __all__ = [
     "MODELS",
@@ -115,23 +116,15 @@ _GEV_PER_KG = 5.609588603804452e26
 
 
 def _pos(value: Any, name: str, unit: str, allow_zero: bool = False) -> float:
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{name}: expected a number [{unit}], got {value!r:.40}") from None
-    if not math.isfinite(x) or x < 0 or (x == 0 and not allow_zero):
-        raise ConfigError(f"{name} = {value!r} [{unit}] must be finite and {'>= 0' if allow_zero else '> 0'}")
-    return x
+    """A finite number in (0, 1e30] (or [0, 1e30]); ConfigError naming ``name`` otherwise."""
+    if allow_zero:
+        return _checks.scalar(value, name, unit, ge=0.0, le=1e30)
+    return _checks.scalar(value, name, unit, ge=1e-30, le=1e30)
 
 
 def _finite(value: Any, name: str, unit: str) -> float:
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{name}: expected a number [{unit}], got {value!r:.40}") from None
-    if not math.isfinite(x):
-        raise ConfigError(f"{name} = {value!r} [{unit}] must be finite")
-    return x
+    """A finite number of magnitude <= 1e30; ConfigError naming ``name`` otherwise."""
+    return _checks.scalar(value, name, unit, ge=-1e30, le=1e30)
 
 
 # ---------------------------------------------------------------------------------- models
@@ -251,9 +244,7 @@ def _mu(m_chi: float, m_t: Any) -> Any:
 def v_min_km_s(e_r_kev: Any, m_chi: float, m_target: float, delta_kev: float) -> np.ndarray:
     """Eq. (111): |m_T E_R/mu_T + delta| / sqrt(2 m_T E_R) [km/s]; E_R [keV] > 0, masses [GeV],
     delta [keV] (< 0 exothermic)."""
-    e = np.asarray(e_r_kev, dtype=float)
-    if np.any(~np.isfinite(e)) or np.any(e <= 0):
-        raise ConfigError("e_r_kev must be finite and > 0 [keV]")
+    e = _checks.array(e_r_kev, "e_r_kev", "keV", ge=1e-20, le=1e20)
     m_chi, m_t = _pos(m_chi, "m_chi", "GeV"), _pos(m_target, "m_target", "GeV")
     delta = _finite(delta_kev, "delta_kev", "keV") * _GEV_PER_KEV
     er = e * _GEV_PER_KEV

@@ -92,14 +92,29 @@ _PREFIX = "nugget"
 # ---------------------------------------------------------------------------------------------
 # input guards (ConfigError is a ValueError)
 
+#: largest chemical potential / photon energy accepted [MeV] (the model's mu is tens of MeV; beyond
+#: ~1e5 MeV the closed forms overflow)
+MU_MAX_MEV = 1.0e5
+
+
 def _mu(mu: Any, field: str = "mu") -> np.ndarray:
-    """Chemical potentials [MeV], each > m_e."""
-    return _checks.array(mu, f"{_PREFIX}: {field}", "MeV", gt=_M)
+    """Chemical potentials [MeV], each in (m_e, MU_MAX_MEV]."""
+    return _checks.array(mu, f"{_PREFIX}: {field}", "MeV", gt=_M, le=MU_MAX_MEV)
 
 
 def _k(k: Any) -> np.ndarray:
-    """Photon energies [MeV], each > 0."""
-    return _checks.array(k, f"{_PREFIX}: photon energy k", "MeV", gt=0.0)
+    """Photon energies [MeV], each in (0, 1e8]."""
+    return _checks.array(k, f"{_PREFIX}: photon energy k", "MeV", gt=0.0, le=1e8)
+
+
+def _pair(a: np.ndarray, b: np.ndarray, names: str) -> tuple[np.ndarray, np.ndarray]:
+    """Broadcast two validated arrays; ConfigError naming them when their shapes do not fit."""
+    try:
+        x, y = np.broadcast_arrays(a, b)
+    except ValueError:
+        raise ConfigError(f"{_PREFIX}: {names} must broadcast together, got shapes {np.shape(a)} and "
+                          f"{np.shape(b)}") from None
+    return x, y
 
 
 def _chi(chi: Any) -> float:
@@ -177,7 +192,7 @@ def dsigma_dk(k, E):
 
     Counts photons: its integral over k is 2 sigma_Dirac(E). k > 0, E > m [MeV]; broadcasts.
     """
-    k, E = np.broadcast_arrays(_k(k), _checks.array(E, f"{_PREFIX}: positron energy E", "MeV", gt=_M))
+    k, E = _pair(_k(k), _checks.array(E, f"{_PREFIX}: positron energy E", "MeV", gt=_M, le=MU_MAX_MEV), "k and E")
     p = _momentum(E)
     inside = (k >= 0.5 * (E + _M - p)) & (k <= 0.5 * (E + _M + p))
     out = np.zeros(k.shape)
@@ -220,7 +235,7 @@ def photon_rate_spectrum(k, mu):
     :data:`PER_MEV_TO_PER_S` for s^-1 MeV^-1). k > 0 and mu > m [MeV], broadcast together; exactly 0
     outside k_lo(mu) < k < k_hi(mu) (erratum E6).
     """
-    k, mu = np.broadcast_arrays(_k(k), _mu(mu))
+    k, mu = _pair(_k(k), _mu(mu), "k and mu")
     return _out(_spectrum(k, mu))
 
 
@@ -230,7 +245,7 @@ def photon_rate_spectrum_quadrature(k, mu, epsrel: float = 1e-11):
     The independent check of Eq. (4) by adaptive quadrature of Eq. (2) (scipy ``quad``); same
     units and support as :func:`photon_rate_spectrum`. Slow (one quadrature per point).
     """
-    k, mu = np.broadcast_arrays(_k(k), _mu(mu))
+    k, mu = _pair(_k(k), _mu(mu), "k and mu")
     out = np.zeros(k.shape)
     pref = 8.0 * math.pi / (2.0 * math.pi) ** 3 * math.pi * ALPHA**2 / _M  # Eq. (3), E1; p^2 cancels
     for idx in np.ndindex(k.shape):
@@ -333,7 +348,7 @@ def continuum_intensity(k, mu, chi: float, i511: float = I511_PAPER, ps_photon_c
     module docstring. Zero outside k_lo(mu) < k < k_hi(mu).
     """
     chi = _chi(chi)
-    k, mu = np.broadcast_arrays(_k(k), _mu(mu))
+    k, mu = _pair(_k(k), _mu(mu), "k and mu")
     ps = positronium_formation_rate(i511, ps_photon_counting)
     norm = np.asarray(annihilation_rate(mu, rate))
     return _out(ps * chi * _spectrum(k, mu) / norm)  # Eq. (6)
@@ -361,9 +376,10 @@ class Electrosphere:
     weighting: str = "literal"
 
     def __post_init__(self) -> None:
-        mu0 = _checks.scalar(self.mu0_mev, f"{_PREFIX}: Electrosphere.mu0_mev", "MeV", gt=_M)
-        ratio = _checks.scalar(self.zmax_over_z0, f"{_PREFIX}: Electrosphere.zmax_over_z0", "1", gt=0.0)
-        v_e = _checks.scalar(self.v_e, f"{_PREFIX}: Electrosphere.v_e", "c", gt=0.0, le=1.0)
+        mu0 = _checks.scalar(self.mu0_mev, f"{_PREFIX}: Electrosphere.mu0_mev", "MeV", gt=_M, le=MU_MAX_MEV)
+        ratio = _checks.scalar(self.zmax_over_z0, f"{_PREFIX}: Electrosphere.zmax_over_z0", "1", gt=0.0, le=1e8)
+        # below ~1e-3 c the (A.3) survival exp(-0.12/v_e) underflows: no electron reaches the sphere
+        v_e = _checks.scalar(self.v_e, f"{_PREFIX}: Electrosphere.v_e", "c", ge=1e-3, le=1.0)
         _choice(self.weighting, WEIGHTINGS, "Electrosphere.weighting")
         if mu0 / (1.0 + ratio) <= _M:
             raise ConfigError(f"{_PREFIX}: Electrosphere mu(z_max) = mu0_mev/(1 + zmax_over_z0) = "

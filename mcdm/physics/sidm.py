@@ -120,7 +120,10 @@ def dimensionless_b(alpha_chi: float, m_chi_gev: float, m_s_gev: float) -> float
 
 
 def _speeds(v_km_s) -> np.ndarray:
-    return _checks.array(v_km_s, "v_km_s", "km/s", gt=0.0, le=C_KM_S)
+    v = _checks.array(v_km_s, "v_km_s", "km/s", gt=0.0, le=C_KM_S)
+    if v.size == 0:
+        raise ConfigError("v_km_s must hold at least one relative speed [km/s], got an empty array")
+    return v
 
 
 def _scalar_or_array(out: np.ndarray):
