@@ -33,6 +33,10 @@ __all__ = ["analyze_path", "analyze_rate", "analyze_catalog", "PERIODS"]
 PERIODS = {"sidereal": None, "solar": 1.0, "annual": 365.25}
 
 
+#: scenarios whose rate.json is a detector rate histogram [s^-1] with the [midm] line
+RATE_SCENARIOS = ("midm",)
+
+
 def _period_days(period: str | float) -> float:
     from mcdm.analysis.harmonic import SIDEREAL_DAY_D
 
@@ -209,10 +213,18 @@ def analyze_path(path: str | Path, *, years: float = 6.0, background: float | No
     if not (use_rate or use_catalog):
         raise ConfigError(f"{str(path)!r} holds neither rate.json nor events.parquet (run 'mcdm run' first)")
     cfg = _run_config(folder)
+    scenario = str(cfg.get("run", {}).get("scenario", "midm"))
+    report: dict[str, Any] = {"path": str(path)}
+    if use_rate and scenario not in RATE_SCENARIOS:
+        # the rate-histogram analysis needs a detector rate [s^-1] and the [midm] line (a midm run)
+        if path.suffix == ".json" or not use_catalog:
+            raise ConfigError(f"the rate-histogram analysis is for {list(RATE_SCENARIOS)} runs; {str(folder)!r} is "
+                              f"a '{scenario}' run: analyse its events.parquet instead")
+        use_rate = False
+        report["rate_skipped"] = f"rate.json of a '{scenario}' run (not a {list(RATE_SCENARIOS)} detector rate)"
     outdir = Path(output_dir) if output_dir is not None else folder
     outdir.mkdir(parents=True, exist_ok=True)
-    tally = Tally.load(rate_file) if rate_file.is_file() else None
-    report: dict[str, Any] = {"path": str(path)}
+    tally = Tally.load(rate_file) if use_rate else None
     headline: dict[str, str] = {}
     if use_rate:
         res = analyze_rate(tally, cfg, years=years, background=background, window_sigma=window_sigma, onoff=onoff)

@@ -58,3 +58,26 @@ def test_catalog_report_finds_the_sidereal_modulation(year_run, capsys):
     assert sep["resolved"] and sep["power_sidereal"] > 10 * sep["power_solar"]
     assert cat["onoff"]["a_posteriori"] is False and cat["onoff"]["li_ma_z"] > 5
     assert cat["harmonic"]["a1"] > 5 * cat["harmonic"]["a1_err"]
+
+
+def test_other_scenarios_analyse_the_catalog_and_skip_their_rate(tmp_path):
+    """A pearls-like folder (rate.json per unit mass, events.parquet): the catalog is analysed and the
+    rate skipped with a note; rate.json alone is refused with a message naming the scenario."""
+    from astropy.time import Time
+
+    from mcdm.errors import ConfigError
+    from mcdm.events import EventCatalog
+    from mcdm.tally import Tally, time_axis
+
+    (tmp_path / "config.toml").write_text('[run]\nname = "p"\nscenario = "pearls"\n')
+    t = Tally(time_axis(51544.0 + np.arange(11) * 36.5), quantity="rate", unit="d^-1 kg^-1")
+    t.fill(51544.0 + np.arange(10) * 36.5 + 1.0, weight=np.ones(10))
+    t.save(tmp_path / "rate.json")
+    rng = np.random.default_rng(3)
+    days = np.sort(rng.uniform(0.0, 365.0, 2000))
+    EventCatalog.from_arrays(Time(51544.0 + days, format="mjd"), rng.uniform(2, 6, days.size), "nai").to_parquet(
+        tmp_path / "events.parquet")
+    report = analyze_path(tmp_path, period="annual", plot=False)
+    assert "catalog" in report and "rate" not in report and "pearls" in report["rate_skipped"]
+    with pytest.raises(ConfigError, match="'pearls' run"):
+        analyze_path(tmp_path / "rate.json", plot=False)
