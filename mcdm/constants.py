@@ -23,6 +23,8 @@ __all__ = [
     "M_NEUTRON_GEV",
     "AMU_GEV",
     "GEV_PER_GRAM",
+    "GEV_PER_KG",
+    "KPC_KM",
     "AVOGADRO",
     "SECONDS_PER_DAY",
     "SIDEREAL_DAY_S",
@@ -50,6 +52,10 @@ M_NEUTRON_GEV: float = (const.m_n * const.c**2).to_value(_gev)
 AMU_GEV: float = (const.u * const.c**2).to_value(_gev)
 #: GeV/c^2 per gram
 GEV_PER_GRAM: float = (u.g * const.c**2).to_value(_gev)
+#: GeV/c^2 per kilogram
+GEV_PER_KG: float = 1.0e3 * GEV_PER_GRAM
+#: kilometres per kiloparsec (IAU 2012)
+KPC_KM: float = u.kpc.to(u.km)
 #: Avogadro's number [1/mol]
 AVOGADRO: float = float(const.N_A.value)
 #: seconds per mean solar day

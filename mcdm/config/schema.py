@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mcdm.config.fields import REQUIRED, spec_field
-from mcdm.constants import ALPHA, C_KM_S, GEV_PER_GRAM
+from mcdm.constants import ALPHA, C_KM_S, GEV_PER_GRAM, GEV_PER_KG, KPC_KM
 
 __all__ = [
     "RunSection",
@@ -268,7 +268,7 @@ class TransportSection:
         return km
 
 
-_KG_GEV = 1.0e3 * GEV_PER_GRAM  # GeV per kg (the internal mass unit is GeV)
+_KG_GEV = GEV_PER_KG  # GeV per kg (the internal mass unit is GeV)
 
 
 @dataclass(frozen=True)
@@ -426,7 +426,7 @@ class ForestSection:
                 raise ConfigError(f"forest.instrument = {self.instrument!r}: use 'custom' or one of {sorted(PRESETS)}")
 
 
-_KPC_KM = 3.0856775814913673e16  # km per kpc (IAU 2012 au x 648000/pi)
+_KPC_KM = KPC_KM
 _GEV_CM3 = 1.0 / GEV_PER_GRAM  # g/cm^3 per GeV/cm^3
 
 
@@ -589,7 +589,7 @@ class IdmSection:
                               doc="highest recoil energy of the table")
     energies: int = spec_field(100, "int", ge=2, le=100_000, doc="recoil energies of the table (linear grid)")
     days: int = spec_field(365, "int", ge=3, le=100_000, doc="daily spectra from [time] start (days + 1 nodes)")
-    detector_mass: float = spec_field(1000.0 * 5.609588603804452e26, "quantity", physical_type="mass", unit="kg",
+    detector_mass: float = spec_field(1000.0 * GEV_PER_KG, "quantity", physical_type="mass", unit="kg",
                                       ge=0, le=1e33, doc="target mass of the synthetic catalog, live all year (0: none)")
 
     def validate(self) -> None:

@@ -77,7 +77,7 @@ from typing import Any, ClassVar, Mapping
 import numpy as np
 from scipy import special
 
-from mcdm.constants import ALPHA, C_KM_S, HBARC_GEV_CM, M_PROTON_GEV, SECONDS_PER_DAY
+from mcdm.constants import ALPHA, C_KM_S, GEV_PER_KG, HBARC_GEV_CM, M_PROTON_GEV, SECONDS_PER_DAY
 from mcdm.errors import ConfigError
 from mcdm.physics import _checks
 
@@ -112,7 +112,6 @@ YEAR_DAYS = 365.25
 _GEV_PER_KEV = 1.0e-6
 _C_CM_S = C_KM_S * 1.0e5
 #: 1 kg in GeV (c = 1), as mcdm.physics.recoil
-_GEV_PER_KG = 5.609588603804452e26
 
 
 def _pos(value: Any, name: str, unit: str, allow_zero: bool = False) -> float:
@@ -490,15 +489,16 @@ def recoil_spectra(e_r_kev: Any, u_km_s: Any, params: Any, target: str | Mapping
         eta_c = eta * C_KM_S  # [1/c]
         vperp_c = (eta1 - vmin[None, :] ** 2 * eta) / C_KM_S  # <v_perp^2/v> [c]
         # per kg: w/m_T x GeV/kg; (rho/m_chi) c (hbar c)^2 P m_T |M|^2-moment; per day, per keV
-        k = (tgt.w / tgt.mass_gev * _GEV_PER_KG * halo.rho_chi / m_chi * _C_CM_S * HBARC_GEV_CM**2
+        k = (tgt.w / tgt.mass_gev * GEV_PER_KG * halo.rho_chi / m_chi * _C_CM_S * HBARC_GEV_CM**2
              * pref * tgt.mass_gev * SECONDS_PER_DAY * _GEV_PER_KEV)
         out += k * (a[None, :] * eta_c + b[None, :] * np.maximum(vperp_c, 0.0))
     return out
 
 
 # ---------------------------------------------------------------------------------- the year
-def earth_speeds_km_s(days: Any, year: int = 2025, earth_model: str = "mccabe") -> np.ndarray:
-    """|u_E(t)| [km/s] at ``days`` since ``year``-01-01 00:00 UTC (:func:`mcdm.source.earth_velocity`)."""
+def earth_speeds_km_s(days: Any, year: int = 2025, earth_model: str = "mccabe", start: str | None = None) -> np.ndarray:
+    """|u_E(t)| [km/s] at ``days`` [d] since ``start`` (ISO 8601 UTC; default ``year``-01-01 00:00 UTC)
+    (:func:`mcdm.source.earth_velocity`)."""
     import astropy.units as au
     from astropy.time import Time
 
@@ -507,7 +507,7 @@ def earth_speeds_km_s(days: Any, year: int = 2025, earth_model: str = "mccabe") 
     d = np.asarray(days, dtype=float).reshape(-1)
     if d.size == 0 or np.any(~np.isfinite(d)):
         raise ConfigError("days must be a non-empty array of finite numbers [d]")
-    t = Time(f"{int(year):04d}-01-01T00:00:00", scale="utc") + d * au.day
+    t = Time(start or f"{int(year):04d}-01-01T00:00:00", scale="utc") + d * au.day
     return np.linalg.norm(earth_velocity(t, model=earth_model), axis=1)
 
 

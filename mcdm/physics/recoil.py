@@ -31,7 +31,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from mcdm.constants import C_KM_S, M_PROTON_GEV, SECONDS_PER_DAY
+from mcdm.constants import C_KM_S, GEV_PER_KG, M_PROTON_GEV, SECONDS_PER_DAY
 from mcdm.errors import ConfigError
 
 __all__ = ["target_fractions", "EtaTable", "v_min_elastic", "helm_form_factor_squared",
@@ -39,8 +39,6 @@ __all__ = ["target_fractions", "EtaTable", "v_min_elastic", "helm_form_factor_sq
            "max_recoil_kev",
            "GEV_PER_KG"]
 
-#: 1 kg in GeV (c = 1)
-GEV_PER_KG: float = 5.609588603804452e26
 _C_CM_S = C_KM_S * 1.0e5
 _FORMULA = re.compile(r"([A-Z][a-z]?)(\d*)")
 

@@ -9,7 +9,7 @@ import numpy as np
 from mcdm.config import RunConfig
 from mcdm.constants import SIDEREAL_DAY_S
 
-__all__ = ["SiteFrames", "resolve_site_frames", "earth_options"]
+__all__ = ["SiteFrames", "resolve_site_frames", "earth_options", "concatenate_rows"]
 
 
 @dataclass(frozen=True)
@@ -63,3 +63,15 @@ def resolve_site_frames(cfg: RunConfig) -> SiteFrames:
         detector_position=np.array([0.0, 0.0, site.detector_radius(earth)]),
         bin_edges_mjd=np.asarray(grid.edges.mjd, dtype=float),
     )
+
+
+def concatenate_rows(a: Any, b: Any) -> Any:
+    """Shard results that are rows of a table (a dataclass of numpy arrays plus a ``seconds`` float):
+    ``a`` then ``b``, arrays concatenated along the first axis and the CPU seconds added."""
+    import dataclasses
+
+    values = {}
+    for f in dataclasses.fields(a):
+        x, y = getattr(a, f.name), getattr(b, f.name)
+        values[f.name] = np.concatenate([x, y]) if isinstance(x, np.ndarray) else x + y
+    return type(a)(**values)

@@ -26,11 +26,12 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from mcdm.config import RunConfig
+from mcdm.scenarios.common import concatenate_rows
+from mcdm.constants import GEV_PER_KG
 
 __all__ = ["IdmJob", "SpectraRows", "compile_job", "simulate_shard", "report", "relative_errors",
            "model_parameters"]
 
-_GEV_PER_KG = 5.609588603804452e26
 _KEV = 1e-6  # GeV per keV
 #: energy windows of the modulation summary [keV]
 WINDOWS_KEV = ((1.0, 10.0), (10.0, 30.0), (30.0, 100.0))
@@ -61,8 +62,7 @@ class SpectraRows:
     seconds: float = 0.0
 
     def __add__(self, other: SpectraRows) -> SpectraRows:
-        return SpectraRows(np.concatenate([self.days, other.days]), np.concatenate([self.u_km_s, other.u_km_s]),
-                           np.vstack([self.rate, other.rate]), self.seconds + other.seconds)
+        return concatenate_rows(self, other)
 
 
 def model_parameters(i: Any) -> Any:
@@ -103,24 +103,14 @@ def compile_job(cfg: RunConfig) -> tuple[IdmJob, dict[str, Any]]:
     return job, {}
 
 
-def _earth_speeds(job: IdmJob, days: np.ndarray) -> np.ndarray:
-    import astropy.units as au
-    from astropy.time import Time
-
-    from mcdm.source.earth_velocity import earth_velocity
-
-    t = Time(job.t_start_iso, scale="utc") + days * au.day
-    return np.linalg.norm(earth_velocity(t, model=job.earth_model), axis=1)
-
-
 def simulate_shard(job: IdmJob, shard: int) -> SpectraRows:
     """dR/dE_R on the energy grid for the days of shard ``shard``."""
-    from mcdm.physics.inelastic_dd import recoil_spectra
+    from mcdm.physics.inelastic_dd import earth_speeds_km_s, recoil_spectra
 
     t0 = time.perf_counter()
     first = int(np.sum(job.shard_sizes[:shard]))
     d = job.days[first:first + int(job.shard_sizes[shard])]
-    u = _earth_speeds(job, d)
+    u = earth_speeds_km_s(d, earth_model=job.earth_model, start=job.t_start_iso)
     rate = recoil_spectra(job.e_r_kev, u, job.params, job.target, job.halo)
     return SpectraRows(d, u, rate, time.perf_counter() - t0)
 
@@ -202,7 +192,7 @@ def report(cfg: RunConfig, job: IdmJob, context: dict[str, Any], total: SpectraR
         "windows": {k: {"s0": w.s0, "sm": w.sm, "fraction": w.fraction, "phase_day": w.phase_day}
                     for k, w in wfits.items()}}))
     written = ["spectra.parquet", "spectra.json", "modulation.csv", "modulation.json"]
-    exposure = cfg.idm.detector_mass / _GEV_PER_KG * (total.days[-1] - total.days[0])
+    exposure = cfg.idm.detector_mass / GEV_PER_KG * (total.days[-1] - total.days[0])
     n_events = 0
     if exposure > 0:
         table = AnnualSpectra(total.days, e, total.rate, total.u_km_s)

@@ -37,13 +37,15 @@ from typing import Any, Callable, NamedTuple
 import numpy as np
 
 from mcdm.config import RunConfig
+from mcdm.scenarios.common import concatenate_rows
+from mcdm.constants import GEV_PER_GRAM, KPC_KM
 from mcdm.errors import ConfigError
 
 __all__ = ["NuggetJob", "PhotonSample", "compile_job", "simulate_shard", "sample_block", "report",
            "relative_errors", "in_region", "build_spectrum", "build_emissivity", "SPECTRUM_GRID_MEV", "BLOCK", "PHOTON_KEY"]
 
-_KPC_KM = 3.0856775814913673e16
-_GEV_CM3 = 1.0 / 1.782661921627898e-24  # GeV/cm^3 per g/cm^3 (internal mass density is g/cm^3)
+_KPC_KM = KPC_KM
+_GEV_CM3 = GEV_PER_GRAM  # GeV/cm^3 per g/cm^3 (the internal mass density is g/cm^3)
 #: photons per random-number block (the unit of work of a shard)
 BLOCK = 65536
 #: first spawn-key entry of the photon streams (far from the shard keys of :mod:`mcdm.rng`)
@@ -83,11 +85,7 @@ class PhotonSample:
     seconds: float = 0.0
 
     def __add__(self, other: PhotonSample) -> PhotonSample:
-        cat = np.concatenate
-        return PhotonSample(cat([self.l_deg, other.l_deg]), cat([self.b_deg, other.b_deg]),
-                            cat([self.energy_mev, other.energy_mev]),
-                            cat([self.true_energy_mev, other.true_energy_mev]),
-                            cat([self.time_s, other.time_s]), self.seconds + other.seconds)
+        return concatenate_rows(self, other)
 
     def __len__(self) -> int:
         return int(self.energy_mev.size)

@@ -27,6 +27,7 @@ from typing import Any, Callable, NamedTuple
 import numpy as np
 
 from mcdm.config import RunConfig
+from mcdm.scenarios.common import concatenate_rows
 
 __all__ = ["SidmJob", "SidmTable", "compile_job", "simulate_shard", "report", "relative_errors",
            "mixture_speed_function"]
@@ -57,11 +58,7 @@ class SidmTable:
     seconds: float = 0.0
 
     def __add__(self, other: SidmTable) -> SidmTable:
-        cat = np.concatenate
-        return SidmTable(cat([self.v, other.v]), cat([self.t_identical, other.t_identical]),
-                         cat([self.v_identical, other.v_identical]),
-                         cat([self.t_distinguishable, other.t_distinguishable]),
-                         cat([self.v_distinguishable, other.v_distinguishable]), self.seconds + other.seconds)
+        return concatenate_rows(self, other)
 
     def mixture(self, f: float) -> np.ndarray:
         """Eq. (107) transfer cross section per mass at chi2 fraction f [cm^2/g]."""
@@ -85,7 +82,9 @@ def compile_job(cfg: RunConfig) -> tuple[SidmJob, dict[str, Any]]:
     return job, {}
 
 
-def _cross_sections(job: SidmJob, v: np.ndarray) -> tuple[np.ndarray, ...]:
+def _cross_sections(job: SidmJob, v: np.ndarray, viscosity: bool = True) -> tuple[np.ndarray, ...]:
+    """(sigma_T/m, sigma_V/m) for identical then distinguishable pairs [cm^2/g] (sigma_V None unless
+    ``viscosity``)."""
     from mcdm.physics.sidm import transfer_cross_section_per_mass, viscosity_cross_section_per_mass
 
     out = []
@@ -93,7 +92,7 @@ def _cross_sections(job: SidmJob, v: np.ndarray) -> tuple[np.ndarray, ...]:
         method = "partial_wave" if pair == "identical" else job.method  # the fits are for distinguishable pairs
         kw = dict(pair=pair, identical_half=job.identical_half)
         out.append(np.atleast_1d(transfer_cross_section_per_mass(job.potential, v, method=method, **kw)))
-        out.append(np.atleast_1d(viscosity_cross_section_per_mass(job.potential, v, **kw)))  # partial waves
+        out.append(np.atleast_1d(viscosity_cross_section_per_mass(job.potential, v, **kw)) if viscosity else None)
     return tuple(out)
 
 
@@ -116,7 +115,7 @@ def mixture_speed_function(job: SidmJob) -> Callable[[np.ndarray], np.ndarray]:
     from mcdm.physics.sidm import mixture_transfer_cross_section
 
     def g(v: np.ndarray) -> np.ndarray:
-        ti, _, td, _ = _cross_sections(job, np.asarray(v, dtype=float))
+        ti, _, td, _ = _cross_sections(job, np.asarray(v, dtype=float), viscosity=False)
         return np.asarray(mixture_transfer_cross_section(job.excited_fraction, ti, td, ti))
     return g
 
